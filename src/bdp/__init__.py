@@ -1,0 +1,1 @@
+"""bdp: the big-data platform's command line and shared code."""

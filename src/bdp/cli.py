@@ -1,0 +1,32 @@
+"""The `bdp` command: one entry point whose sub-commands live in their own packages."""
+
+import argparse
+import sys
+
+from bdp import lab, mirror
+from bdp.errors import BdpError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bdp", description="Operate the big-data platform: lab hosts, artifact mirror."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    lab.register(subparsers)
+    mirror.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BdpError as exc:
+        print(f"bdp {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

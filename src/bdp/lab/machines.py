@@ -1,0 +1,198 @@
+"""Booting, stopping, killing and isolating lab hosts (systemd-nspawn containers).
+
+The control machine may not run systemd itself, so containers are started with
+--register=no --keep-unit and tracked through a pid file per host.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from bdp.errors import BdpError
+from bdp.lab.rootfs import base_dir, host_dir
+from bdp.lab.topology import LabHost, LabSettings
+from bdp.shell import run
+
+
+def _pid_file(settings: LabSettings, host: LabHost) -> Path:
+    return host_dir(settings, host) / "nspawn.pid"
+
+
+def console_log(settings: LabSettings, host: LabHost) -> Path:
+    return host_dir(settings, host) / "console.log"
+
+
+def _root(settings: LabSettings, host: LabHost) -> Path:
+    return host_dir(settings, host) / "root"
+
+
+def is_mounted(path: Path) -> bool:
+    target = str(path.resolve())
+    with open("/proc/self/mountinfo") as mounts:
+        return any(line.split()[4] == target for line in mounts)
+
+
+def mount_root(settings: LabSettings, host: LabHost) -> None:
+    root = _root(settings, host)
+    if is_mounted(root):
+        return
+    directory = host_dir(settings, host)
+    options = (
+        f"lowerdir={base_dir(settings)},upperdir={directory / 'upper'},workdir={directory / 'work'}"
+    )
+    run(["mount", "-t", "overlay", "overlay", "-o", options, str(root)])
+
+
+def unmount_root(settings: LabSettings, host: LabHost) -> None:
+    root = _root(settings, host)
+    if root.exists() and is_mounted(root):
+        run(["umount", str(root)])
+
+
+def nspawn_pid(settings: LabSettings, host: LabHost) -> int | None:
+    """PID of the host's systemd-nspawn process, or None when the host is not running."""
+    try:
+        pid = int(_pid_file(settings, host).read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid if f"--machine={host.name}".encode() in cmdline else None
+
+
+def init_pid(settings: LabSettings, host: LabHost) -> int | None:
+    """PID (on the control machine) of the container's systemd, its PID 1."""
+    pid = nspawn_pid(settings, host)
+    if pid is None:
+        return None
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return int(children[0]) if children else None
+
+
+def boot(settings: LabSettings, host: LabHost) -> None:
+    if nspawn_pid(settings, host) is not None:
+        return
+    mount_root(settings, host)
+    argv = [
+        "systemd-nspawn",
+        f"--directory={_root(settings, host)}",
+        f"--machine={host.name}",
+        "--boot",
+        f"--network-bridge={settings.bridge}",
+        "--register=no",
+        "--keep-unit",
+        "--console=pipe",
+        "--link-journal=no",
+        "--resolv-conf=off",
+        "--timezone=off",
+    ]
+    with console_log(settings, host).open("ab") as log:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _pid_file(settings, host).write_text(f"{process.pid}\n")
+
+
+def ssh_answers(address: str, timeout: float = 2.0) -> bool:
+    try:
+        with socket.create_connection((address, 22), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            return conn.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def wait_for_ssh(settings: LabSettings, hosts: tuple[LabHost, ...]) -> None:
+    deadline = time.monotonic() + settings.boot_timeout
+    pending = list(hosts)
+    while pending:
+        pending = [host for host in pending if not ssh_answers(host.address)]
+        if not pending:
+            return
+        for host in pending:
+            if nspawn_pid(settings, host) is None:
+                raise BdpError(_boot_failure(settings, host, "its container exited"))
+        if time.monotonic() > deadline:
+            raise BdpError(
+                _boot_failure(settings, pending[0], f"no SSH after {settings.boot_timeout}s")
+            )
+        time.sleep(1)
+
+
+def _boot_failure(settings: LabSettings, host: LabHost, reason: str) -> str:
+    log = console_log(settings, host)
+    tail = log.read_text(errors="replace").splitlines()[-10:] if log.exists() else []
+    return f"lab host {host.name} ({host.address}) failed to boot: {reason}; console log {log}" + (
+        "".join(f"\n  {line}" for line in tail)
+    )
+
+
+def _wait_exit(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(settings: LabSettings, host: LabHost, grace_seconds: float = 60) -> None:
+    """Clean shutdown: SIGTERM makes nspawn power the container off."""
+    pid = nspawn_pid(settings, host)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    if not _wait_exit(pid, grace_seconds):
+        kill(settings, host)
+
+
+def kill(settings: LabSettings, host: LabHost) -> None:
+    """Hard crash: SIGKILL to the container's PID 1 takes every process in it down at once."""
+    pid = nspawn_pid(settings, host)
+    init = init_pid(settings, host)
+    if init is not None:
+        os.kill(init, signal.SIGKILL)
+    if pid is not None and not _wait_exit(pid, 30):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _bridge_port(settings: LabSettings, host: LabHost) -> str:
+    """Name of the control-side veth of the host: the peer of its host0 interface."""
+    init = init_pid(settings, host)
+    if init is None:
+        raise BdpError(f"lab host {host.name} is not running")
+    link = run(
+        ["nsenter", f"--target={init}", "--net", "ip", "-o", "link", "show", "dev", "host0"]
+    ).stdout
+    match = re.search(r"host0@if(\d+):", link)
+    if match is None:
+        raise BdpError(f"lab host {host.name}: cannot find its host0 interface in {link!r}")
+    peer_index = match.group(1)
+    for interface in Path("/sys/class/net").iterdir():
+        if (interface / "ifindex").read_text().strip() == peer_index:
+            return interface.name
+    raise BdpError(f"lab host {host.name}: no bridge port with ifindex {peer_index}")
+
+
+def set_isolated(settings: LabSettings, host: LabHost, isolated: bool) -> None:
+    port = _bridge_port(settings, host)
+    run(["ip", "link", "set", "dev", port, "down" if isolated else "up"])
+
+
+def is_isolated(settings: LabSettings, host: LabHost) -> bool:
+    port = _bridge_port(settings, host)
+    return "UP" not in Path(f"/sys/class/net/{port}/operstate").read_text().upper()
+
+
+def exec_in(settings: LabSettings, host: LabHost, command: list[str]) -> int:
+    init = init_pid(settings, host)
+    if init is None:
+        raise BdpError(f"lab host {host.name} is not running")
+    return subprocess.call(["nsenter", f"--target={init}", "--all", *command])
