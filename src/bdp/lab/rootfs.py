@@ -57,8 +57,11 @@ def render_network_file(host: LabHost, settings: LabSettings) -> str:
 
 
 def render_etc_hosts(lab: Lab) -> str:
-    lines = ["127.0.0.1\tlocalhost", "::1\t\tlocalhost ip6-localhost ip6-loopback", ""]
+    # Same block the common role writes, so a deploy finds it already in place.
+    lines = ["127.0.0.1\tlocalhost", "::1\t\tlocalhost ip6-localhost ip6-loopback"]
+    lines += ["# BEGIN bdp cluster hosts"]
     lines += [f"{host.address}\t{host.name}" for host in lab.hosts]
+    lines += ["# END bdp cluster hosts"]
     return "\n".join(lines) + "\n"
 
 
