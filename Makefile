@@ -1,0 +1,73 @@
+# The platform's commands. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+PYTHON      := $(VENV)/bin/python
+BIN         := $(VENV)/bin
+INVENTORY   ?= inventories/lab
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
+
+# Debian packages the control machine needs for the lab (DESIGN D4).
+CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
+                    util-linux maven
+
+.PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
+        lint test test-unit test-lab
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## install the control machine's packages and the pinned Python toolchain
+	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W $(CONTROL_PACKAGES) >/dev/null 2>&1; then \
+	  echo "== installing control-machine packages: $(CONTROL_PACKAGES)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CONTROL_PACKAGES); \
+	fi
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@echo "== creating $(VENV) from requirements.lock"
+	python3 -m pip install -q uv
+	python3 -m uv venv -q --allow-existing -p 3.11 $(VENV)
+	VIRTUAL_ENV=$(VENV) python3 -m uv pip install -q --require-hashes -r requirements.lock
+	VIRTUAL_ENV=$(VENV) python3 -m uv pip install -q --no-deps -e .
+	touch $@
+
+lock: ## re-resolve requirements.in into requirements.lock (hash-pinned, Python 3.11)
+	python3 -m uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
+
+mirror: setup ## build the artifact mirror from the package registries (cached)
+	$(BIN)/bdp mirror build
+
+lab-up: setup ## create (or start) the 13 lab hosts, apt proxy and artifact server
+	$(BIN)/bdp lab create
+
+lab-down: setup ## destroy the lab hosts (the base image and caches stay for next time)
+	$(BIN)/bdp lab destroy
+
+lab-status: ## show the lab hosts and their state
+	$(BIN)/bdp lab status
+
+deploy: setup ## run site.yml against INVENTORY (default: the lab)
+	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+
+health: ## print the inventory and the health of what is deployed
+	$(BIN)/ansible-inventory -i $(INVENTORY) --graph
+	$(BIN)/ansible-playbook -i $(INVENTORY) ansible/health.yml
+
+demo: setup mirror lab-up deploy health ## the main job: mirror, lab, deploy, report
+
+lint: setup ## ruff and ansible-lint
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ansible-lint --nocolor -q
+
+test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -q -m "not lab"
+
+test-lab: setup ## lab tests: create the 13 hosts, deploy twice (changed=0), failure commands, destroy
+	$(BIN)/pytest -q -m lab -s
+
+test: test-unit test-lab ## everything CI runs

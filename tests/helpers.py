@@ -1,0 +1,43 @@
+"""Shared by the test suites: where things are and how to run the toolchain's commands."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run a command of the pinned toolchain (ansible-playbook, bdp, ...) and capture it."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible" / "ansible.cfg"), NO_COLOR="1")
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    env.pop("ANSIBLE_FORCE_COLOR", None)
+    return subprocess.run(
+        [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def play_recap(output: str) -> dict[str, dict[str, int]]:
+    """Per-host counters of the PLAY RECAP at the end of an ansible-playbook run."""
+    recap: dict[str, dict[str, int]] = {}
+    in_recap = False
+    for line in output.splitlines():
+        if line.startswith("PLAY RECAP"):
+            in_recap, recap = True, {}
+            continue
+        fields = line.split()
+        if in_recap and len(fields) > 2 and fields[1] == ":":
+            recap[fields[0]] = {
+                key: int(value) for key, value in (field.split("=") for field in fields[2:])
+            }
+        elif in_recap and not line.strip():
+            in_recap = False
+    return recap

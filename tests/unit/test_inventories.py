@@ -1,0 +1,140 @@
+"""The inventories: same shape in lab and production, parseable, and checked by preflight."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import REPO, run_tool
+
+INVENTORIES = ("production", "lab")
+
+
+def graph(inventory: str) -> dict:
+    result = run_tool("ansible-inventory", "-i", str(REPO / "inventories" / inventory), "--list")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def groups_of(listing: dict) -> dict[str, list[str]]:
+    return {
+        name: sorted(body.get("hosts", []))
+        for name, body in listing.items()
+        if name != "_meta" and body.get("hosts")
+    }
+
+
+def test_lab_has_the_same_hosts_and_groups_as_production():
+    production, lab = graph("production"), graph("lab")
+    assert groups_of(lab) == groups_of(production)
+    assert len(production["_meta"]["hostvars"]) == 13
+
+
+def test_every_host_runs_at_least_one_service():
+    defaults = yaml.safe_load((REPO / "roles/preflight/defaults/main.yml").read_text())
+    service_groups = set(defaults["preflight_service_groups"])
+    listing = graph("production")
+    for host in listing["_meta"]["hostvars"]:
+        assert any(host in hosts for g, hosts in groups_of(listing).items() if g in service_groups)
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_site_yml_passes_syntax_check(inventory):
+    result = run_tool(
+        "ansible-playbook", "-i", f"inventories/{inventory}", "site.yml", "--syntax-check"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---- preflight against broken inventories -------------------------------------------
+# The 13 hosts are all this machine (local connection): preflight only reads facts.
+
+
+@pytest.fixture
+def local_inventory(tmp_path: Path) -> Path:
+    target = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventories" / "production", target)
+    hosts = yaml.safe_load((target / "hosts.yml").read_text())
+    for host_vars in hosts["all"]["hosts"].values():
+        host_vars["ansible_connection"] = "local"
+        host_vars["ansible_python_interpreter"] = sys.executable
+    (target / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    # Local "hosts" have this machine's memory: keep the minimums within it.
+    (target / "group_vars" / "all" / "preflight.yml").write_text(
+        "preflight_group_minimums: {}\npreflight_default_minimum: {memory_mb: 256, disk_gb: 1}\n"
+    )
+    return target
+
+
+def edit_hosts(inventory: Path, change) -> None:
+    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+    change(hosts["all"])
+    (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts))
+
+
+def preflight(inventory: Path, *extra: str):
+    return run_tool("ansible-playbook", "-i", str(inventory), "ansible/preflight.yml", *extra)
+
+
+def test_preflight_passes_on_a_sound_inventory(local_inventory):
+    result = preflight(local_inventory)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_preflight_names_an_unknown_group(local_inventory):
+    edit_hosts(
+        local_inventory,
+        lambda all_: all_["children"].update(kafak={"hosts": {"de-kafka-cluster-1": {}}}),
+    )
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert "unknown group(s) kafak" in result.stdout
+
+
+def test_preflight_names_a_group_with_too_many_hosts(local_inventory):
+    def two_namenodes(all_):
+        all_["children"]["hadoop"]["children"]["hdfs_namenode"]["hosts"]["spark-worker-01"] = {}
+
+    edit_hosts(local_inventory, two_namenodes)
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert "group hdfs_namenode has 2 host(s)" in result.stdout
+    assert "at most 1" in result.stdout
+
+
+def test_preflight_names_a_missing_service(local_inventory):
+    edit_hosts(local_inventory, lambda all_: all_["children"].pop("redis"))
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert "group redis has 0 host(s)" in result.stdout
+
+
+def test_preflight_names_shared_addresses(local_inventory):
+    def same_address(all_):
+        all_["hosts"]["de-os-data2"]["ansible_host"] = all_["hosts"]["de-os-data1"]["ansible_host"]
+
+    edit_hosts(local_inventory, same_address)
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert "hosts share a bdp_address: 10.0.3.33" in result.stdout
+
+
+def test_preflight_names_the_host_short_of_memory(local_inventory):
+    result = preflight(
+        local_inventory,
+        "-e",
+        '{"preflight_default_minimum": {"memory_mb": 99999999, "disk_gb": 1}}',
+    )
+    assert result.returncode != 0
+    assert "airflow-db-01 has" in result.stdout
+    assert "need at least 99999999 MiB" in result.stdout
+
+
+def test_malformed_inventory_names_the_file(local_inventory):
+    (local_inventory / "hosts.yml").write_text("all:\n  hosts: [unclosed\n")
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert "hosts.yml" in result.stdout + result.stderr
