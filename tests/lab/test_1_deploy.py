@@ -1,0 +1,48 @@
+"""Deploying site.yml to the 13 fresh lab hosts, twice: the second run changes nothing."""
+
+import socket
+import time
+
+import pytest
+from labkit import HOSTS, ansible, bdp_lab, stage
+
+from helpers import play_recap, run_tool
+
+pytestmark = pytest.mark.lab
+
+
+def test_every_host_is_running(lab):
+    status = bdp_lab("status")
+    assert status.returncode == 0, status.stdout
+    assert status.stdout.count(" running") == 13
+
+
+def test_host_names_resolve_on_the_control_machine(lab):
+    for host in lab.hosts:
+        assert socket.gethostbyname(host.name) == host.address
+
+
+def test_site_yml_deploys_then_changes_nothing(lab):
+    started = time.monotonic()
+    first = run_tool("ansible-playbook", "-i", "inventories/lab", "site.yml")
+    stage("site.yml, fresh hosts", started)
+    assert first.returncode == 0, first.stdout[-5000:]
+    recap = play_recap(first.stdout)
+    assert sorted(recap) == sorted(HOSTS)
+    assert all(counts["failed"] == 0 and counts["unreachable"] == 0 for counts in recap.values())
+    assert any(counts["changed"] > 0 for counts in recap.values())
+
+    started = time.monotonic()
+    second = run_tool("ansible-playbook", "-i", "inventories/lab", "site.yml")
+    stage("site.yml, second run", started)
+    assert second.returncode == 0, second.stdout[-5000:]
+    changed = {host: c["changed"] for host, c in play_recap(second.stdout).items() if c["changed"]}
+    assert changed == {}, f"second run changed something: {changed}"
+
+
+def test_java_17_only_where_a_jvm_service_runs(lab):
+    jvm = ansible("de-kafka-cluster-1", "-m", "ansible.builtin.command", "-a", "java -version")
+    assert jvm.returncode == 0, jvm.stdout
+    assert 'version "17.' in jvm.stdout
+    no_jvm = ansible("airflow-redis-01", "-m", "ansible.builtin.command", "-a", "java -version")
+    assert no_jvm.returncode != 0

@@ -1,0 +1,115 @@
+from pathlib import Path
+
+import pytest
+
+from bdp.mirror.components import LAYOUT_REVISION, plan
+from bdp.mirror.coordinates import Coordinate
+from bdp.mirror.errors import MirrorError
+from bdp.mirror.versions import find_repo_root, load_versions
+
+VERSIONS = {
+    "hadoop": "3.5.0",
+    "spark": "4.3.0",
+    "spark_hadoop_profile": "hadoop3",
+    "kafka": "4.4.0",
+    "kafka_scala": "2.13",
+    "cassandra": "5.0.9",
+    "opensearch": "2.19.4",
+    "opensearch_security": "2.19.4.0",
+}
+SOURCE = Path("ansible/group_vars/all/versions.yml")
+
+
+def by_name(versions=VERSIONS, only=None):
+    return {c.name: c for c in plan(versions, SOURCE, only)}
+
+
+def test_archive_paths_repeat_the_official_download_paths():
+    components = by_name()
+    assert {name: (c.archive, c.top_dir) for name, c in components.items()} == {
+        "hadoop": ("apache/hadoop/common/hadoop-3.5.0/hadoop-3.5.0.tar.gz", "hadoop-3.5.0"),
+        "kafka": ("apache/kafka/4.4.0/kafka_2.13-4.4.0.tgz", "kafka_2.13-4.4.0"),
+        "cassandra": (
+            "apache/cassandra/5.0.9/apache-cassandra-5.0.9-bin.tar.gz",
+            "apache-cassandra-5.0.9",
+        ),
+        "opensearch": (
+            "opensearch/releases/bundle/opensearch/2.19.4/opensearch-2.19.4-linux-x64.tar.gz",
+            "opensearch-2.19.4",
+        ),
+        "spark": (
+            "apache/spark/spark-4.3.0/spark-4.3.0-bin-hadoop3.tgz",
+            "spark-4.3.0-bin-hadoop3",
+        ),
+    }
+
+
+def test_paths_follow_the_versions():
+    changed = {**VERSIONS, "kafka": "4.5.1", "kafka_scala": "2.12"}
+    kafka = by_name(changed)["kafka"]
+    assert kafka.archive == "apache/kafka/4.5.1/kafka_2.12-4.5.1.tgz"
+    assert kafka.resolve[0].coordinates[0] == Coordinate("org.apache.kafka", "kafka_2.12", "4.5.1")
+
+
+def test_only_keeps_the_fixed_order():
+    assert [c.name for c in plan(VERSIONS, SOURCE, ["spark", "hadoop"])] == ["hadoop", "spark"]
+
+
+def test_unknown_component_is_named():
+    with pytest.raises(MirrorError, match=r"unknown component\(s\) flink"):
+        plan(VERSIONS, SOURCE, ["flink"])
+
+
+def test_missing_key_names_key_and_file():
+    versions = {k: v for k, v in VERSIONS.items() if k != "opensearch_security"}
+    with pytest.raises(MirrorError) as caught:
+        plan(versions, SOURCE, ["opensearch"])
+    assert str(caught.value) == f"{SOURCE}: missing key bdp_versions.opensearch_security"
+    # A component that does not need the key still plans.
+    assert [c.name for c in plan(versions, SOURCE, ["kafka"])] == ["kafka"]
+
+
+def test_hadoop_trees_and_version_management():
+    hadoop = by_name()["hadoop"]
+    trees = {tree.name: [c.artifact for c in tree.coordinates] for tree in hadoop.resolve}
+    assert list(trees) == ["common", "hdfs", "yarn", "mapreduce"]
+    assert trees["hdfs"] == ["hadoop-hdfs", "hadoop-hdfs-client"]
+    assert "hadoop-yarn-server-nodemanager" in trees["yarn"]
+    assert hadoop.boms == (Coordinate("org.apache.hadoop", "hadoop-project", "3.5.0", "pom"),)
+    assert "maven:org.apache.hadoop:hadoop-hdfs:3.5.0:jar:tests" in hadoop.sources
+
+
+def test_sources_and_inputs():
+    kafka = by_name()["kafka"]
+    assert "maven:org.apache.kafka:kafka-tools:4.4.0 (optional)" in kafka.sources
+    assert kafka.inputs() == {
+        "component": "kafka",
+        "versions": {"kafka": "4.4.0", "kafka_scala": "2.13"},
+        "sources": kafka.sources,
+        "layout_revision": LAYOUT_REVISION,
+    }
+    opensearch = by_name()["opensearch"]
+    assert opensearch.sources == [
+        "maven:org.opensearch.distribution.integ-test-zip:opensearch:2.19.4:zip",
+        "maven:org.opensearch.plugin:opensearch-security:2.19.4.0:zip",
+    ]
+    assert by_name()["spark"].sources == ["pypi:pyspark==4.3.0"]
+
+
+def test_inputs_change_with_a_version():
+    before = by_name()["cassandra"].inputs()
+    after = by_name({**VERSIONS, "cassandra": "5.0.10"})["cassandra"].inputs()
+    assert before != after
+
+
+def test_the_repository_versions_file_plans_every_component():
+    root = find_repo_root([Path(__file__).resolve().parent])
+    source = root / SOURCE
+    versions = load_versions(source)
+    assert [c.name for c in plan(versions, source, None)] == [
+        "hadoop",
+        "kafka",
+        "cassandra",
+        "opensearch",
+        "spark",
+    ]

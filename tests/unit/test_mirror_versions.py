@@ -1,0 +1,39 @@
+import pytest
+
+from bdp.mirror.errors import MirrorError
+from bdp.mirror.versions import VERSIONS_FILE, find_repo_root, load_versions, require
+
+
+def write_versions(root, text):
+    path = root / VERSIONS_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
+def test_load_versions_stringifies_values(tmp_path):
+    path = write_versions(tmp_path, "bdp_versions:\n  kafka: '4.4.0'\n  kafka_scala: 2.13\n")
+    assert load_versions(path) == {"kafka": "4.4.0", "kafka_scala": "2.13"}
+
+
+def test_missing_mapping_is_named(tmp_path):
+    path = write_versions(tmp_path, "other: 1\n")
+    with pytest.raises(MirrorError, match="missing mapping bdp_versions"):
+        load_versions(path)
+
+
+def test_require_names_key_and_file(tmp_path):
+    with pytest.raises(MirrorError, match=r"versions\.yml: missing key bdp_versions\.spark$"):
+        require({"kafka": "4.4.0"}, "spark", tmp_path / "versions.yml")
+
+
+def test_find_repo_root_walks_up(tmp_path):
+    write_versions(tmp_path, "bdp_versions: {}\n")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_repo_root([tmp_path / "nowhere", deep]) == tmp_path
+
+
+def test_find_repo_root_fails_with_a_hint(tmp_path):
+    with pytest.raises(MirrorError, match="--repo-root"):
+        find_repo_root([tmp_path])
