@@ -50,7 +50,7 @@ lab-status: ## show the lab hosts and their state
 	$(BIN)/bdp lab status
 
 deploy: setup ## run site.yml against INVENTORY (default: the lab)
-	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+	$(BIN)/bdp deploy -i $(INVENTORY)
 
 health: ## print the inventory and the health of what is deployed
 	$(BIN)/ansible-inventory -i $(INVENTORY) --graph

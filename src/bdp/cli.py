@@ -3,15 +3,16 @@
 import argparse
 import sys
 
-from bdp import lab, mirror
+from bdp import deploy, lab, mirror
 from bdp.errors import BdpError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bdp", description="Operate the big-data platform: lab hosts, artifact mirror."
+        prog="bdp", description="Operate the big-data platform: deploy, lab hosts, artifact mirror."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    deploy.register(subparsers)
     lab.register(subparsers)
     mirror.register(subparsers)
     return parser

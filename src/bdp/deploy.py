@@ -1,0 +1,71 @@
+"""`bdp deploy`: run a playbook against an inventory, after checks Ansible itself makes late.
+
+Ansible only notices a missing vault password when it first needs a secret, and then does
+not say which file holds it; this command checks before anything runs.
+"""
+
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+from bdp.errors import BdpError
+from bdp.paths import repo_root
+
+VAULT_HEADER = "$ANSIBLE_VAULT;"
+PASSWORD_OPTIONS = ("--vault-password-file", "--vault-pass-file", "--ask-vault-pass", "-J")
+
+
+def vault_files(inventory: Path) -> list[Path]:
+    """Files under the inventory that ansible-vault encrypted."""
+    found = []
+    for path in sorted(inventory.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as stream:
+                if stream.read(len(VAULT_HEADER)) == VAULT_HEADER.encode():
+                    found.append(path)
+    return found
+
+
+def check_vault_password(
+    encrypted: list[Path], playbook_args: list[str], env: dict[str, str]
+) -> None:
+    if not encrypted:
+        return
+    password_file = env.get("ANSIBLE_VAULT_PASSWORD_FILE")
+    given = any(arg.split("=")[0] in PASSWORD_OPTIONS for arg in playbook_args)
+    if password_file and not Path(password_file).is_file():
+        raise BdpError(f"ANSIBLE_VAULT_PASSWORD_FILE={password_file} does not exist")
+    if not password_file and not given and not env.get("ANSIBLE_VAULT_IDENTITY_LIST"):
+        names = ", ".join(str(path) for path in encrypted)
+        raise BdpError(
+            f"{names} is encrypted with ansible-vault but no vault password was given: "
+            "set ANSIBLE_VAULT_PASSWORD_FILE or pass --vault-password-file / --ask-vault-pass"
+        )
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    root = repo_root()
+    inventory = Path(args.inventory)
+    if not inventory.exists():
+        inventory = root / args.inventory
+    if not inventory.exists():
+        raise BdpError(f"inventory {args.inventory} does not exist")
+    check_vault_password(vault_files(inventory), args.ansible_args, dict(os.environ))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible" / "ansible.cfg"))
+    extra = [arg for arg in args.ansible_args if arg != "--"]
+    argv = ["ansible-playbook", "-i", str(inventory), str(root / args.playbook), *extra]
+    return subprocess.call(argv, env=env)
+
+
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser(
+        "deploy",
+        help="run site.yml (or another playbook) against an inventory",
+        description="Deploy the platform: ansible-playbook with up-front checks of the vault "
+        "password. Arguments after -- go to ansible-playbook.",
+    )
+    parser.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    parser.add_argument("--playbook", default="site.yml", help="relative to the repository root")
+    parser.add_argument("ansible_args", nargs=argparse.REMAINDER, metavar="-- ANSIBLE-ARGS")
+    parser.set_defaults(func=cmd_deploy)

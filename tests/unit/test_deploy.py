@@ -1,0 +1,48 @@
+import pytest
+
+from bdp.deploy import check_vault_password, vault_files
+from bdp.errors import BdpError
+from helpers import REPO
+
+
+@pytest.fixture
+def inventory(tmp_path):
+    (tmp_path / "group_vars" / "all").mkdir(parents=True)
+    (tmp_path / "hosts.yml").write_text("all: {}\n")
+    (tmp_path / "group_vars" / "all" / "main.yml").write_text("a: 1\n")
+    vault = tmp_path / "group_vars" / "all" / "vault.yml"
+    vault.write_text("$ANSIBLE_VAULT;1.1;AES256\n3630\n")
+    return tmp_path
+
+
+def test_finds_only_encrypted_files(inventory):
+    assert [p.name for p in vault_files(inventory)] == ["vault.yml"]
+
+
+def test_shipped_inventories_hold_no_clear_text_vault_stand_ins():
+    assert vault_files(REPO / "inventories" / "lab") == []
+
+
+def test_missing_vault_password_names_the_file(inventory):
+    with pytest.raises(BdpError, match=r"vault\.yml is encrypted with ansible-vault but no vault"):
+        check_vault_password(vault_files(inventory), [], {})
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--ask-vault-pass"], {}),
+        (["--vault-password-file=/x"], {}),
+        ([], {"ANSIBLE_VAULT_IDENTITY_LIST": "prod@prompt"}),
+    ],
+)
+def test_a_given_password_passes(inventory, args, env):
+    check_vault_password(vault_files(inventory), args, env)
+
+
+def test_a_missing_password_file_is_named(inventory, tmp_path):
+    missing = tmp_path / "nope"
+    with pytest.raises(BdpError, match=f"ANSIBLE_VAULT_PASSWORD_FILE={missing} does not exist"):
+        check_vault_password(
+            vault_files(inventory), [], {"ANSIBLE_VAULT_PASSWORD_FILE": str(missing)}
+        )
