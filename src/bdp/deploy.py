@@ -7,6 +7,7 @@ not say which file holds it; this command checks before anything runs.
 import argparse
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from bdp.errors import BdpError
@@ -54,8 +55,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     check_vault_password(vault_files(inventory), args.ansible_args, dict(os.environ))
     env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible" / "ansible.cfg"))
     extra = [arg for arg in args.ansible_args if arg != "--"]
-    argv = ["ansible-playbook", "-i", str(inventory), str(root / args.playbook), *extra]
-    return subprocess.call(argv, env=env)
+    # The ansible-playbook of bdp's own environment, whether or not it is activated.
+    beside = Path(sys.executable).parent / "ansible-playbook"
+    program = str(beside) if beside.exists() else "ansible-playbook"
+    argv = [program, "-i", str(inventory), str(root / args.playbook), *extra]
+    try:
+        return subprocess.call(argv, env=env)
+    except FileNotFoundError as exc:
+        raise BdpError("ansible-playbook not found: run `make setup`") from exc
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
