@@ -81,7 +81,7 @@ def test_hadoop_trees_and_version_management():
 
 def test_sources_and_inputs():
     kafka = by_name()["kafka"]
-    assert "maven:org.apache.kafka:kafka-tools:4.4.0 (optional)" in kafka.sources
+    assert "maven:org.apache.kafka:kafka-tools:4.4.0" in kafka.sources
     assert kafka.inputs() == {
         "component": "kafka",
         "versions": {"kafka": "4.4.0", "kafka_scala": "2.13"},

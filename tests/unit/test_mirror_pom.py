@@ -3,11 +3,9 @@ import xml.etree.ElementTree as ET
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.pom import render_pom
 
-NS = {"m": "http://maven.apache.org/POM/4.0.0"}
-
 
 def fields(element):
-    return {child.tag.split("}")[1]: child.text for child in element}
+    return {child.tag: child.text for child in element}
 
 
 def test_pom_lists_every_root_with_type_and_classifier():
@@ -17,10 +15,10 @@ def test_pom_lists_every_root_with_type_and_classifier():
         Coordinate("org.opensearch.plugin", "opensearch-security", "2.19.4.0", "zip"),
     ]
     project = ET.fromstring(render_pom("hadoop-hdfs", roots, ()))
-    assert project.find("m:artifactId", NS).text == "hadoop-hdfs"
-    assert project.find("m:packaging", NS).text == "pom"
-    assert project.find("m:dependencyManagement", NS) is None
-    deps = [fields(d) for d in project.findall("m:dependencies/m:dependency", NS)]
+    assert project.find("artifactId").text == "hadoop-hdfs"
+    assert project.find("packaging").text == "pom"
+    assert project.find("dependencyManagement") is None
+    deps = [fields(d) for d in project.findall("dependencies/dependency")]
     assert deps == [
         {"groupId": "org.apache.hadoop", "artifactId": "hadoop-hdfs", "version": "3.5.0"},
         {
@@ -41,7 +39,7 @@ def test_pom_lists_every_root_with_type_and_classifier():
 def test_boms_are_imported():
     bom = Coordinate("org.apache.hadoop", "hadoop-project", "3.5.0", "pom")
     project = ET.fromstring(render_pom("x", [Coordinate("g", "a", "1")], [bom]))
-    imports = project.findall("m:dependencyManagement/m:dependencies/m:dependency", NS)
+    imports = project.findall("dependencyManagement/dependencies/dependency")
     assert [fields(d) for d in imports] == [
         {
             "groupId": "org.apache.hadoop",
@@ -56,5 +54,5 @@ def test_boms_are_imported():
 def test_values_are_escaped():
     text = render_pom("a&b", [Coordinate("g<", "a", "1")], ())
     project = ET.fromstring(text)
-    assert project.find("m:artifactId", NS).text == "a&b"
-    assert project.find("m:dependencies/m:dependency/m:groupId", NS).text == "g<"
+    assert project.find("artifactId").text == "a&b"
+    assert project.find("dependencies/dependency/groupId").text == "g<"

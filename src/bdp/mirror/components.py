@@ -1,0 +1,235 @@
+"""What each mirrored component is made of: archive path, top directory, registry sources.
+
+Everything here is a pure function of `bdp_versions`. Archive paths repeat the official
+download sites' paths, so a role can fetch `<base_url>/<archive>` from either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bdp.mirror.coordinates import Coordinate
+from bdp.mirror.errors import MirrorError
+from bdp.mirror.versions import require
+
+# Bump when an assembler changes what it puts in an archive, so cached archives are rebuilt.
+LAYOUT_REVISION = 2
+
+
+@dataclass(frozen=True)
+class SubTree:
+    """One Maven resolution: its root coordinates (their dependencies come along)."""
+
+    name: str
+    coordinates: tuple[Coordinate, ...]
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    version: str
+    archive: str
+    top_dir: str
+    versions: tuple[tuple[str, str], ...]
+    resolve: tuple[SubTree, ...] = ()
+    boms: tuple[Coordinate, ...] = ()
+    fetch: tuple[Coordinate, ...] = ()
+    pypi: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> list[str]:
+        """Every registry input, as written in MANIFEST.json and BUILD-INFO.txt."""
+        found = [f"maven:{c}" for tree in self.resolve for c in tree.coordinates]
+        found += [f"maven:{c} (dependency versions)" for c in self.boms]
+        found += [f"maven:{c}" for c in self.fetch]
+        found += [f"pypi:{r}" for r in self.pypi]
+        return found
+
+    def inputs(self) -> dict[str, Any]:
+        """What the cached archive depends on; a change means a rebuild."""
+        return {
+            "component": self.name,
+            "versions": dict(self.versions),
+            "sources": self.sources,
+            "layout_revision": LAYOUT_REVISION,
+        }
+
+
+def _maven(group: str, version: str, *artifacts: str) -> tuple[Coordinate, ...]:
+    return tuple(Coordinate(group, artifact, version) for artifact in artifacts)
+
+
+def hadoop(v: Callable[[str], str]) -> Component:
+    version = v("hadoop")
+    group = "org.apache.hadoop"
+    return Component(
+        name="hadoop",
+        version=version,
+        archive=f"apache/hadoop/common/hadoop-{version}/hadoop-{version}.tar.gz",
+        top_dir=f"hadoop-{version}",
+        versions=(("hadoop", version),),
+        resolve=(
+            SubTree("common", _maven(group, version, "hadoop-common")),
+            SubTree("hdfs", _maven(group, version, "hadoop-hdfs", "hadoop-hdfs-client")),
+            SubTree(
+                "yarn",
+                _maven(
+                    group,
+                    version,
+                    "hadoop-yarn-server-resourcemanager",
+                    "hadoop-yarn-server-nodemanager",
+                    "hadoop-yarn-server-web-proxy",
+                    "hadoop-yarn-server-applicationhistoryservice",
+                    "hadoop-yarn-server-timelineservice",
+                    "hadoop-yarn-client",
+                ),
+            ),
+            SubTree(
+                "mapreduce",
+                _maven(
+                    group,
+                    version,
+                    "hadoop-mapreduce-client-app",
+                    "hadoop-mapreduce-client-jobclient",
+                    "hadoop-mapreduce-client-shuffle",
+                    "hadoop-mapreduce-client-core",
+                ),
+            ),
+        ),
+        boms=(Coordinate(group, "hadoop-project", version, "pom"),),
+        # Only Hadoop's tests jar carries the HDFS web UIs (share/hadoop/hdfs/webapps).
+        fetch=(Coordinate(group, "hadoop-hdfs", version, "jar", "tests"),),
+        missing=(
+            "bin/, sbin/ and libexec/ scripts (not on Maven Central; roles run `java -cp`)",
+            "etc/hadoop/ default configuration files (roles write their own)",
+            "lib/native/ (libhadoop.so and friends are not on Maven Central)",
+            "share/hadoop/client, share/hadoop/tools, HttpFS, KMS, NFS gateway, RBF, docs",
+            "third-party jars appear once, in the first of common, hdfs, yarn, mapreduce"
+            " that needs them (the official archive repeats some in hdfs/lib)",
+            "share/hadoop/hdfs/webapps/ comes from the hadoop-hdfs tests jar; as in the"
+            " official archive, share/hadoop/hdfs itself must be on the HDFS daemons' classpath",
+        ),
+    )
+
+
+def kafka(v: Callable[[str], str]) -> Component:
+    version, scala = v("kafka"), v("kafka_scala")
+    group = "org.apache.kafka"
+    return Component(
+        name="kafka",
+        version=version,
+        archive=f"apache/kafka/{version}/kafka_{scala}-{version}.tgz",
+        top_dir=f"kafka_{scala}-{version}",
+        versions=(("kafka", version), ("kafka_scala", scala)),
+        resolve=(
+            SubTree(
+                "libs",
+                _maven(
+                    group,
+                    version,
+                    f"kafka_{scala}",
+                    "kafka-server",
+                    "kafka-storage",
+                    "kafka-metadata",
+                    "kafka-raft",
+                    "kafka-group-coordinator",
+                    "kafka-transaction-coordinator",
+                    "kafka-share-coordinator",
+                    "kafka-clients",
+                    "kafka-tools",
+                ),
+            ),
+        ),
+        missing=(
+            "bin/ scripts and config/*.properties samples (roles run `java -cp` and write config)",
+            "Kafka Connect, Kafka Streams, Trogdor and site-docs",
+        ),
+    )
+
+
+def cassandra(v: Callable[[str], str]) -> Component:
+    version = v("cassandra")
+    return Component(
+        name="cassandra",
+        version=version,
+        archive=f"apache/cassandra/{version}/apache-cassandra-{version}-bin.tar.gz",
+        top_dir=f"apache-cassandra-{version}",
+        versions=(("cassandra", version),),
+        resolve=(SubTree("lib", _maven("org.apache.cassandra", version, "cassandra-all")),),
+        boms=(Coordinate("org.apache.cassandra", "cassandra-parent", version, "pom"),),
+        missing=(
+            "bin/ (cassandra, nodetool, cqlsh) and tools/ scripts",
+            "conf/ files: no Maven artifact carries cassandra.yaml, jvm*-server.options"
+            " or logback.xml (conf/ is empty; roles write their own)",
+            "pylib/ and the Python driver zips in lib/ that cqlsh uses",
+            "lib/sigar-bin/ native libraries",
+        ),
+    )
+
+
+def opensearch(v: Callable[[str], str]) -> Component:
+    version, security = v("opensearch"), v("opensearch_security")
+    return Component(
+        name="opensearch",
+        version=version,
+        archive=(
+            f"opensearch/releases/bundle/opensearch/{version}/opensearch-{version}-linux-x64.tar.gz"
+        ),
+        top_dir=f"opensearch-{version}",
+        versions=(("opensearch", version), ("opensearch_security", security)),
+        fetch=(
+            Coordinate("org.opensearch.distribution.integ-test-zip", "opensearch", version, "zip"),
+            Coordinate("org.opensearch.plugin", "opensearch-security", security, "zip"),
+        ),
+        missing=(
+            "jdk/ (no bundled JDK: the services run on the host's Java 17)",
+            "modules other than transport-netty4 (the integ-test distribution has no"
+            " lang-painless, analysis-common, ingest-common, mapper-extras, reindex, ...)",
+            "the bundle's plugins other than opensearch-security (alerting, sql, ml-commons, ...)",
+        ),
+    )
+
+
+def spark(v: Callable[[str], str]) -> Component:
+    version, profile = v("spark"), v("spark_hadoop_profile")
+    name = f"spark-{version}-bin-{profile}"
+    return Component(
+        name="spark",
+        version=version,
+        archive=f"apache/spark/spark-{version}/{name}.tgz",
+        top_dir=name,
+        versions=(("spark", version), ("spark_hadoop_profile", profile)),
+        pypi=(f"pyspark=={version}",),
+        missing=(
+            "python/pyspark/ sources (python/lib/pyspark.zip carries the same package)",
+            "R/, kubernetes/, examples/jars/ and conf/*.template files",
+        ),
+    )
+
+
+FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
+    "hadoop": hadoop,
+    "kafka": kafka,
+    "cassandra": cassandra,
+    "opensearch": opensearch,
+    "spark": spark,
+}
+
+
+def plan(versions: Mapping[str, str], source: Path, only: list[str] | None) -> list[Component]:
+    """The components to build, in a fixed order; `only` must name known components."""
+    names = only or list(FACTORIES)
+    unknown = sorted(set(names) - set(FACTORIES))
+    if unknown:
+        raise MirrorError(
+            f"unknown component(s) {', '.join(unknown)}; choose from {', '.join(FACTORIES)}"
+        )
+    return [
+        FACTORIES[name](lambda key: require(versions, key, source))
+        for name in FACTORIES
+        if name in names
+    ]
