@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# The machine's Python 3.11 that creates the virtualenv (resolved before PATH gains .venv).
+HOST_PYTHON := $(shell command -v python3)
 VENV        ?= .venv
 PYTHON      := $(VENV)/bin/python
 BIN         := $(VENV)/bin
@@ -28,14 +30,14 @@ setup: $(VENV)/.installed ## install the control machine's packages and the pinn
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@echo "== creating $(VENV) from requirements.lock"
-	python3 -m pip install -q uv
-	python3 -m uv venv -q --allow-existing -p 3.11 $(VENV)
-	VIRTUAL_ENV=$(VENV) python3 -m uv pip install -q --require-hashes -r requirements.lock
-	VIRTUAL_ENV=$(VENV) python3 -m uv pip install -q --no-deps -e .
+	$(HOST_PYTHON) -m pip install -q --root-user-action=ignore uv
+	$(HOST_PYTHON) -m uv venv -q --allow-existing -p 3.11 $(VENV)
+	VIRTUAL_ENV=$(VENV) $(HOST_PYTHON) -m uv pip install -q --require-hashes -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(HOST_PYTHON) -m uv pip install -q --no-deps -e .
 	touch $@
 
 lock: ## re-resolve requirements.in into requirements.lock (hash-pinned, Python 3.11)
-	python3 -m uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
+	$(HOST_PYTHON) -m uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
 
 mirror: setup ## build the artifact mirror from the package registries (cached)
 	$(BIN)/bdp mirror build
