@@ -32,8 +32,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@echo "== creating $(VENV) from requirements.lock"
 	$(HOST_PYTHON) -m pip install -q --root-user-action=ignore uv
 	$(HOST_PYTHON) -m uv venv -q --allow-existing -p 3.11 $(VENV)
-	VIRTUAL_ENV=$(VENV) $(HOST_PYTHON) -m uv pip install -q --require-hashes -r requirements.lock
-	VIRTUAL_ENV=$(VENV) $(HOST_PYTHON) -m uv pip install -q --no-deps -e .
+	$(HOST_PYTHON) -m uv pip install -q --python $(VENV)/bin/python --require-hashes -r requirements.lock
+	$(HOST_PYTHON) -m uv pip install -q --python $(VENV)/bin/python --no-deps -e .
 	touch $@
 
 lock: ## re-resolve requirements.in into requirements.lock (hash-pinned, Python 3.11)
