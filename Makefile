@@ -69,7 +69,7 @@ test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q -m "not lab"
 
-test-lab: setup ## lab tests: create the 13 hosts, deploy twice (changed=0), failure commands, destroy
+test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), smoke tests, failure drills
 	$(BIN)/pytest -q -m lab -s
 
 test: test-unit test-lab ## everything CI runs

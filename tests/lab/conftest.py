@@ -3,7 +3,7 @@
 BDP_LAB_REUSE=1 runs the tests against the lab that is already up and leaves it up.
 
 The suite's files are numbered because they build on each other: deploy first, then
-what needs a deployed platform, then the failure commands.
+what needs a deployed platform, then the failure commands (9).
 """
 
 import os

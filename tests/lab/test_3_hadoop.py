@@ -1,0 +1,103 @@
+"""Bigtop-style smoke tests of HDFS, YARN and Spark on the deployed lab."""
+
+import json
+import re
+import time
+import urllib.request
+import uuid
+from collections import Counter
+
+import pytest
+from labkit import ansible
+
+from helpers import REPO
+
+pytestmark = pytest.mark.lab
+
+MASTER = "spark-master-01"
+WORK = "/var/tmp/bdp-smoke"
+JOBS = REPO / "tests" / "lab" / "jobs"
+WEBHDFS = f"http://{MASTER}:9870/webhdfs/v1"
+
+
+def on_master(command: str, *, check: bool = True) -> str:
+    result = ansible(MASTER, "-m", "ansible.builtin.shell", "-a", f"chdir={WORK} {command}")
+    if check:
+        assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout
+
+
+def as_spark(command: str, *, check: bool = True) -> str:
+    return on_master(f"runuser -u spark -- {command}", check=check)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def jobs_on_master():
+    ansible(MASTER, "-m", "ansible.builtin.file", "-a", f"path={WORK} state=directory mode=0755")
+    for job in JOBS.iterdir():
+        copied = ansible(MASTER, "-m", "ansible.builtin.copy", "-a", f"src={job} dest={WORK}/")
+        assert copied.returncode == 0, copied.stdout
+
+
+def application_id(output: str) -> str:
+    ids = re.findall(r"application_\d+_\d+", output)
+    assert ids, output[-3000:]
+    return ids[-1]
+
+
+def test_hdfs_write_then_read_by_cli_and_webhdfs():
+    token = uuid.uuid4().hex
+    as_spark(f"bash -c 'echo {token} | hdfs dfs -put -f - /user/spark/smoke.txt'")
+    assert token in as_spark("hdfs dfs -cat /user/spark/smoke.txt")
+    with urllib.request.urlopen(f"{WEBHDFS}/user/spark/smoke.txt?op=OPEN&user.name=spark") as web:
+        assert web.read().decode().strip() == token
+    with urllib.request.urlopen(f"{WEBHDFS}/user/spark/smoke.txt?op=GETFILESTATUS") as web:
+        assert json.load(web)["FileStatus"]["replication"] == 3
+
+
+def test_fsck_reports_healthy():
+    assert "is HEALTHY" in on_master("runuser -u hdfs -- hdfs fsck /")
+
+
+def test_pyspark_job_reads_and_writes_hdfs_on_yarn():
+    words = ["lake", "spark", "yarn", "lake", "hdfs", "lake", "spark"]
+    text = " ".join(words)
+    as_spark(f"bash -c 'echo {text} | hdfs dfs -put -f - /user/spark/words.txt'")
+    output = as_spark(
+        "spark-submit --deploy-mode cluster wordcount.py /user/spark/words.txt /user/spark/wc"
+    )
+    assert "final status: SUCCEEDED" in output
+    lines = as_spark("bash -c 'hdfs dfs -cat /user/spark/wc/*.csv'").split("\n")
+    counted = dict(line.split(",") for line in lines if re.fullmatch(r"\w+,\d+", line.strip()))
+    assert {word: int(n) for word, n in counted.items()} == dict(Counter(words))
+
+
+def test_jvm_job_on_yarn_in_cluster_mode():
+    on_master("mkdir -p classes && javac -d classes -cp '/opt/bdp/spark/jars/*' SparkPi.java")
+    on_master("jar cf sparkpi.jar -C classes .")
+    output = as_spark("spark-submit --deploy-mode cluster --class SparkPi sparkpi.jar 4")
+    assert "final status: SUCCEEDED" in output
+    app = application_id(output)
+    logs = as_spark(f"yarn logs -applicationId {app} -log_files stdout")
+    estimate = float(re.search(r"Pi is roughly (\d+\.\d+)", logs).group(1))
+    assert 3.0 < estimate < 3.3
+
+
+def test_failed_job_names_its_application_and_logs():
+    output = as_spark("spark-submit --deploy-mode cluster fail.py", check=False)
+    assert "final status: FAILED" in output
+    assert "tracking URL: http://spark-master-01:8088/proxy/application_" in output
+    app = application_id(output)
+    assert "failing on purpose" in as_spark(f"yarn logs -applicationId {app}")
+
+
+def test_history_server_shows_the_applications():
+    deadline = time.monotonic() + 90
+    names: set[str] = set()
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"http://{MASTER}:18080/api/v1/applications") as api:
+            names = {app["name"] for app in json.load(api)}
+        if {"bdp-smoke-wordcount", "bdp-smoke-sparkpi"} <= names:
+            return
+        time.sleep(5)
+    pytest.fail(f"History Server lists only {sorted(names)}")
