@@ -11,6 +11,7 @@ import shutil
 import time
 
 import pytest
+
 from labkit import LAB, bdp_lab, stage
 
 

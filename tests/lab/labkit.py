@@ -19,3 +19,19 @@ def bdp_lab(*args: str):
 
 def ansible(*args: str):
     return run_tool("ansible", "-i", "inventories/lab", *args)
+
+
+MASTER = "spark-master-01"
+WORK = "/var/tmp/bdp-smoke"
+
+
+def on_master(command: str, *, check: bool = True) -> str:
+    """Run a shell command on the master (in WORK), returning Ansible's output."""
+    result = ansible(MASTER, "-m", "ansible.builtin.shell", "-a", f"chdir={WORK} {command}")
+    if check:
+        assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout
+
+
+def as_spark(command: str, *, check: bool = True) -> str:
+    return on_master(f"runuser -u spark -- {command}", check=check)

@@ -4,9 +4,9 @@ import socket
 import time
 
 import pytest
-from labkit import HOSTS, ansible, bdp_lab, stage
 
 from helpers import play_recap, run_tool
+from labkit import HOSTS, ansible, bdp_lab, stage
 
 pytestmark = pytest.mark.lab
 

@@ -7,9 +7,9 @@ import shutil
 import tarfile
 
 import pytest
-from labkit import LAB
 
 from helpers import REPO, play_recap, run_tool
+from labkit import LAB
 
 pytestmark = pytest.mark.lab
 

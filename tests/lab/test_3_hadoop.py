@@ -8,27 +8,14 @@ import uuid
 from collections import Counter
 
 import pytest
-from labkit import ansible
 
-from helpers import REPO
+from helpers import REPO, run_tool
+from labkit import MASTER, WORK, ansible, as_spark, on_master
 
 pytestmark = pytest.mark.lab
 
-MASTER = "spark-master-01"
-WORK = "/var/tmp/bdp-smoke"
 JOBS = REPO / "tests" / "lab" / "jobs"
 WEBHDFS = f"http://{MASTER}:9870/webhdfs/v1"
-
-
-def on_master(command: str, *, check: bool = True) -> str:
-    result = ansible(MASTER, "-m", "ansible.builtin.shell", "-a", f"chdir={WORK} {command}")
-    if check:
-        assert result.returncode == 0, result.stdout[-4000:]
-    return result.stdout
-
-
-def as_spark(command: str, *, check: bool = True) -> str:
-    return on_master(f"runuser -u spark -- {command}", check=check)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -101,3 +88,29 @@ def test_history_server_shows_the_applications():
             return
         time.sleep(5)
     pytest.fail(f"History Server lists only {sorted(names)}")
+
+
+def deploy_hadoop(*extra: str):
+    return run_tool(
+        "ansible-playbook", "-i", "inventories/lab", "ansible/hadoop.yml", "-l", MASTER, *extra
+    )
+
+
+def test_heap_bigger_than_the_host_is_refused():
+    result = deploy_hadoop("-e", "hadoop_namenode_heap_mb=99999999")
+    assert result.returncode != 0
+    assert f"{MASTER}: Hadoop needs" in result.stdout
+    assert "hdfs-namenode 99999999 MiB" in result.stdout
+
+
+def test_replication_above_the_datanode_count_is_refused():
+    result = deploy_hadoop("-e", "hadoop_hdfs_replication=4")
+    assert result.returncode != 0
+    assert "hadoop_hdfs_replication is 4 but group hdfs_datanode has 3 host(s)" in result.stdout
+
+
+def test_namenode_of_another_cluster_is_refused():
+    result = deploy_hadoop("-e", "hadoop_hdfs_cluster_id=CID-other")
+    assert result.returncode != 0
+    assert "holds HDFS metadata of cluster CID-bdp-bdp" in result.stdout
+    assert "this inventory's cluster is CID-other" in result.stdout

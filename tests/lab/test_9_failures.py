@@ -1,9 +1,9 @@
 """The lab's failure commands, used by the failure drills: kill, isolate, restore."""
 
 import pytest
-from labkit import HOSTS, ansible, bdp_lab
 
 from bdp.lab.machines import ssh_answers
+from labkit import HOSTS, ansible, bdp_lab
 
 pytestmark = pytest.mark.lab
 
