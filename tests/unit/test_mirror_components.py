@@ -5,7 +5,8 @@ import pytest
 from bdp.mirror.components import LAYOUT_REVISION, plan
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
-from bdp.mirror.versions import find_repo_root, load_versions
+from bdp.mirror.versions import load_versions
+from bdp.paths import repo_root
 
 VERSIONS = {
     "hadoop": "3.5.0",
@@ -103,7 +104,7 @@ def test_inputs_change_with_a_version():
 
 
 def test_the_repository_versions_file_plans_every_component():
-    root = find_repo_root([Path(__file__).resolve().parent])
+    root = repo_root([Path(__file__).resolve().parent])
     source = root / SOURCE
     versions = load_versions(source)
     assert [c.name for c in plan(versions, source, None)] == [

@@ -1,7 +1,10 @@
 import pytest
 
+from bdp.errors import BdpError
+from bdp.mirror import cli
 from bdp.mirror.errors import MirrorError
-from bdp.mirror.versions import VERSIONS_FILE, find_repo_root, load_versions, require
+from bdp.mirror.versions import load_versions, require
+from bdp.paths import VERSIONS_FILE, repo_root
 
 
 def write_versions(root, text):
@@ -27,13 +30,22 @@ def test_require_names_key_and_file(tmp_path):
         require({"kafka": "4.4.0"}, "spark", tmp_path / "versions.yml")
 
 
-def test_find_repo_root_walks_up(tmp_path):
+def test_repo_root_walks_up(tmp_path):
     write_versions(tmp_path, "bdp_versions: {}\n")
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    assert find_repo_root([tmp_path / "nowhere", deep]) == tmp_path
+    assert repo_root([tmp_path / "nowhere", deep]) == tmp_path
 
 
-def test_find_repo_root_fails_with_a_hint(tmp_path):
+def test_repo_root_names_the_missing_file(tmp_path):
+    with pytest.raises(BdpError, match=r"no ansible/group_vars/all/versions\.yml in or above"):
+        repo_root([tmp_path])
+
+
+def test_mirror_commands_hint_at_repo_root_option(monkeypatch, tmp_path):
+    def nowhere():
+        return repo_root([tmp_path])
+
+    monkeypatch.setattr(cli, "repo_root", nowhere)
     with pytest.raises(MirrorError, match="--repo-root"):
-        find_repo_root([tmp_path])
+        cli._repo_root(None)

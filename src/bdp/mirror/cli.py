@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from bdp.errors import BdpError
 from bdp.mirror.build import build
 from bdp.mirror.components import FACTORIES, plan
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.verify import verify
-from bdp.mirror.versions import VERSIONS_FILE, find_repo_root, load_versions
+from bdp.mirror.versions import load_versions
+from bdp.paths import VERSIONS_FILE, repo_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,7 +80,10 @@ def _component_list(text: str) -> list[str]:
 
 def _repo_root(explicit: Path | None) -> Path:
     if explicit is None:
-        return find_repo_root([Path.cwd(), Path(__file__).resolve().parent])
+        try:
+            return repo_root()
+        except BdpError as exc:
+            raise MirrorError(f"{exc}; pass --repo-root") from exc
     if not (explicit / VERSIONS_FILE).is_file():
         raise MirrorError(f"--repo-root {explicit}: no {VERSIONS_FILE} there")
     return explicit

@@ -1,29 +1,15 @@
-"""Find the repository root and read the bill of materials (`bdp_versions`) from it."""
+"""Read the bill of materials (`bdp_versions`) from the versions file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
 from bdp.mirror.errors import MirrorError
 
-VERSIONS_FILE = Path("ansible/group_vars/all/versions.yml")
 VERSIONS_KEY = "bdp_versions"
-
-
-def find_repo_root(starts: Iterable[Path]) -> Path:
-    """The first directory at or above one of `starts` that holds the versions file."""
-    tried = []
-    for start in starts:
-        for directory in (start, *start.parents):
-            if (directory / VERSIONS_FILE).is_file():
-                return directory
-        tried.append(str(start))
-    raise MirrorError(
-        f"cannot find {VERSIONS_FILE} in or above {', '.join(tried)}; pass --repo-root"
-    )
 
 
 def load_versions(path: Path) -> dict[str, str]:
