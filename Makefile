@@ -56,13 +56,13 @@ deploy: setup ## run site.yml against INVENTORY (default: the lab)
 
 health: ## print the inventory and the health of what is deployed
 	$(BIN)/ansible-inventory -i $(INVENTORY) --graph
-	$(BIN)/ansible-playbook -i $(INVENTORY) ansible/health.yml
+	$(BIN)/bdp deploy -i $(INVENTORY) --playbook ansible/health.yml
 
 demo: setup mirror lab-up deploy health ## the main job: mirror, lab, deploy, report
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests roles
+	$(BIN)/ruff format --check src tests roles
 	$(BIN)/ansible-lint --nocolor -q
 
 test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)

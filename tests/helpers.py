@@ -5,8 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bdp.lab.topology import load_lab
+from bdp.lab.vault import password_file
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# Written by `bdp lab create`; Ansible needs it to read the lab's vault.yml.
+LAB_VAULT_PASSWORD = password_file(load_lab(REPO / "inventories" / "lab").settings)
 
 
 def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.CompletedProcess:
@@ -14,6 +19,8 @@ def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible" / "ansible.cfg"), NO_COLOR="1")
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     env.pop("ANSIBLE_FORCE_COLOR", None)
+    if LAB_VAULT_PASSWORD.exists():
+        env.setdefault("ANSIBLE_VAULT_PASSWORD_FILE", str(LAB_VAULT_PASSWORD))
     return subprocess.run(
         [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]],
         cwd=cwd,

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from bdp.errors import BdpError
+from bdp.lab.topology import LAB_SETTINGS_FILE, load_lab
+from bdp.lab.vault import password_file
 from bdp.paths import repo_root
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
@@ -45,6 +47,14 @@ def check_vault_password(
         )
 
 
+def lab_vault_password(inventory: Path) -> Path | None:
+    """The lab's own vault password file, when the inventory is a lab's and it exists."""
+    if not (inventory / LAB_SETTINGS_FILE).exists():
+        return None
+    candidate = password_file(load_lab(inventory).settings)
+    return candidate if candidate.exists() else None
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
     root = repo_root()
     inventory = Path(args.inventory)
@@ -52,8 +62,11 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         inventory = root / args.inventory
     if not inventory.exists():
         raise BdpError(f"inventory {args.inventory} does not exist")
-    check_vault_password(vault_files(inventory), args.ansible_args, dict(os.environ))
     env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible" / "ansible.cfg"))
+    lab_password = lab_vault_password(inventory)
+    if lab_password and "ANSIBLE_VAULT_PASSWORD_FILE" not in env:
+        env["ANSIBLE_VAULT_PASSWORD_FILE"] = str(lab_password)
+    check_vault_password(vault_files(inventory), args.ansible_args, env)
     extra = [arg for arg in args.ansible_args if arg != "--"]
     # The ansible-playbook of bdp's own environment, whether or not it is activated.
     beside = Path(sys.executable).parent / "ansible-playbook"

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.lab import control, machines, rootfs, services
+from bdp.lab import control, machines, rootfs, services, vault
 from bdp.lab.topology import Lab, LabHost, load_lab
 from bdp.paths import repo_root
 from bdp.progress import say
@@ -64,6 +64,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     rootfs.ensure_base(lab, key.with_suffix(".pub").read_text())
     entries = [(host, rootfs.ensure_host_files(lab, host)) for host in lab.hosts]
     rootfs.write_known_hosts(lab, entries)
+    vault.ensure_lab_secrets(lab.settings, Path(args.inventory))
     control.write_hosts_block(control.hosts_block(lab))
     _boot(lab, lab.hosts)
     return cmd_status(args)

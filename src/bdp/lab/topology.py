@@ -133,8 +133,11 @@ def _load_yaml(path: Path) -> Any:
         raise BdpError(f"{path}: malformed YAML: {exc}") from exc
 
 
+LAB_SETTINGS_FILE = Path("group_vars/all/lab.yml")
+
+
 def load_lab(inventory_dir: Path) -> Lab:
-    settings_file = inventory_dir / "group_vars" / "all" / "lab.yml"
+    settings_file = inventory_dir / LAB_SETTINGS_FILE
     hosts_file = inventory_dir / "hosts.yml"
     settings = parse_settings(_load_yaml(settings_file) or {}, str(settings_file))
     hosts = parse_hosts(_load_yaml(hosts_file), settings, str(hosts_file))

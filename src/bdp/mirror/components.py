@@ -211,12 +211,32 @@ def spark(v: Callable[[str], str]) -> Component:
     )
 
 
+def librdkafka(v: Callable[[str], str]) -> Component:
+    version = v("confluent_kafka")
+    return Component(
+        name="librdkafka",
+        version=version,
+        archive=f"librdkafka/{version}/librdkafka-{version}-linux-x86_64.tar.gz",
+        top_dir=f"librdkafka-{version}",
+        versions=(("confluent_kafka", version),),
+        pypi=(f"confluent-kafka=={version} ({LIBRDKAFKA_WHEEL.format(version=version)})",),
+        missing=(
+            "headers, static library and pkg-config files: lib/librdkafka.so.1 only, the"
+            " self-contained build that the confluent-kafka wheel bundles (rsyslog's omkafka"
+            " loads it in place of the distribution's older librdkafka)",
+        ),
+    )
+
+
+LIBRDKAFKA_WHEEL = "confluent_kafka-{version}-cp311-cp311-manylinux_2_28_x86_64.whl"
+
 FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "hadoop": hadoop,
     "kafka": kafka,
     "cassandra": cassandra,
     "opensearch": opensearch,
     "spark": spark,
+    "librdkafka": librdkafka,
 }
 
 

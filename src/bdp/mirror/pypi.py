@@ -1,4 +1,4 @@
-"""Download source distributions from PyPI with pip, into a cache that survives re-runs."""
+"""Download distributions from PyPI with pip, into a cache that survives re-runs."""
 
 from __future__ import annotations
 
@@ -31,7 +31,36 @@ def download_sdist(
     component: str, project: str, version: str, cache: Path, log: Callable[[str], None]
 ) -> Path:
     """The cached sdist of `project==version`, downloaded first if it is not there yet."""
-    target = cache / sdist_name(project, version)
+    return _download(
+        component,
+        project,
+        version,
+        cache / sdist_name(project, version),
+        ["--no-binary", ":all:"],
+        log,
+    )
+
+
+def download_wheel(
+    component: str, project: str, version: str, wheel: str, cache: Path, log: Callable[[str], None]
+) -> Path:
+    """The cached wheel file `wheel` of `project==version` (its tags choose the platform)."""
+    _, _, python, _, platform = Path(wheel).stem.split("-")
+    selectors = ["--only-binary", ":all:", "--python-version", python.removeprefix("cp")]
+    return _download(
+        component, project, version, cache / wheel, [*selectors, "--platform", platform], log
+    )
+
+
+def _download(
+    component: str,
+    project: str,
+    version: str,
+    target: Path,
+    selectors: list[str],
+    log: Callable[[str], None],
+) -> Path:
+    cache = target.parent
     if target.is_file():
         log(f"using cached {target.name}")
         return target
@@ -43,8 +72,7 @@ def download_sdist(
                 *_pip(),
                 "download",
                 "--no-deps",
-                "--no-binary",
-                ":all:",
+                *selectors,
                 "--dest",
                 scratch,
                 "--quiet",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bdp.mirror.assemble import cassandra, hadoop, kafka, opensearch, spark
+from bdp.mirror.assemble import cassandra, hadoop, kafka, librdkafka, opensearch, spark
 from bdp.mirror.assemble.common import Assembly, Workspace
 from bdp.mirror.components import Component
 
@@ -14,4 +14,5 @@ ASSEMBLERS: dict[str, Callable[[Component, Workspace], Assembly]] = {
     "cassandra": cassandra.assemble,
     "opensearch": opensearch.assemble,
     "spark": spark.assemble,
+    "librdkafka": librdkafka.assemble,
 }

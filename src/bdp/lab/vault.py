@@ -1,0 +1,59 @@
+"""The lab's secrets: a vault.yml with a random value for every name production must set.
+
+The names come from inventories/production/group_vars/all/vault.yml.example, so the lab
+and production need the same secrets. The vault password lives in the lab's state
+directory (never in the repository); values already generated are kept, so a second
+deploy sees the same passwords and changes nothing.
+"""
+
+import secrets
+from pathlib import Path
+
+import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from bdp.errors import BdpError
+from bdp.lab.topology import LabSettings
+from bdp.paths import repo_root
+from bdp.progress import say
+
+EXAMPLE = Path("inventories/production/group_vars/all/vault.yml.example")
+VAULT_IN_INVENTORY = Path("group_vars/all/vault.yml")
+
+
+def password_file(settings: LabSettings) -> Path:
+    return settings.state_dir / "vault-password"
+
+
+def secret_names(example: Path) -> list[str]:
+    doc = yaml.safe_load(example.read_text())
+    if not isinstance(doc, dict) or not all(str(name).startswith("vault_") for name in doc):
+        raise BdpError(f"{example}: expected a mapping of vault_* names")
+    return list(doc)
+
+
+def _vault(password: Path) -> VaultLib:
+    return VaultLib([("default", VaultSecret(password.read_bytes().strip()))])
+
+
+def ensure_lab_secrets(settings: LabSettings, inventory: Path) -> Path:
+    """Write (or complete) the lab's encrypted vault.yml; return the vault password file."""
+    password, vault_path = password_file(settings), inventory / VAULT_IN_INVENTORY
+    if not password.exists():
+        password.parent.mkdir(parents=True, exist_ok=True)
+        password.touch(mode=0o600)
+        password.write_text(secrets.token_urlsafe(32) + "\n")
+        vault_path.unlink(missing_ok=True)  # encrypted with a password that is gone
+    vault = _vault(password)
+    current: dict[str, str] = {}
+    if vault_path.exists():
+        current = yaml.safe_load(vault.decrypt(vault_path.read_bytes())) or {}
+    wanted = secret_names(repo_root() / EXAMPLE)
+    missing = [name for name in wanted if name not in current]
+    if missing:
+        current.update({name: secrets.token_urlsafe(24) for name in missing})
+        plain = yaml.safe_dump(current, sort_keys=True)
+        vault_path.write_bytes(vault.encrypt(plain))
+        vault_path.chmod(0o600)
+        say(f"lab secrets: generated {', '.join(missing)} in {vault_path}")
+    return password

@@ -1,0 +1,213 @@
+"""Kafka in the lab: quorum, SCRAM and ACLs, a rolling restart under load, shipped logs."""
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+
+from helpers import REPO, play_recap, run_tool
+from labkit import HOSTS, KAFKA_BOOTSTRAP, KAFKA_HOSTS, kafka_auth, lab_secret, on_host, stage
+
+pytestmark = pytest.mark.lab
+
+BROKER = KAFKA_HOSTS[0]
+ADMIN = "--bootstrap-server {}:9092 --command-config /etc/bdp/kafka/admin.properties"
+SEQUENCE_TOPIC = "lab-sequence"
+LOG_FIELDS = {"time", "host", "service", "level", "message", "context"}
+
+
+def kafka_command(tool: str, arguments: str) -> str:
+    """Run a kafka-* command on a broker as the admin user."""
+    return on_host(BROKER, f"{tool} {ADMIN.format(HOSTS[BROKER].address)} {arguments}")
+
+
+def admin() -> dict:
+    return kafka_auth("admin", lab_secret("vault_kafka_admin_password"))
+
+
+def read_all(topic: str, auth: dict, group_id: str | None = None, idle_ms: int = 15000) -> list:
+    """Every record of the topic, read until none arrives for idle_ms."""
+    consumer = KafkaConsumer(
+        topic, **auth, group_id=group_id, auto_offset_reset="earliest", consumer_timeout_ms=idle_ms
+    )
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+def test_three_voters_and_declared_topics():
+    status = kafka_command("kafka-metadata-quorum", "describe --status")
+    assert status.count('"id"') == 3, status
+    topics = kafka_command("kafka-topics", "--describe --exclude-internal")
+    for name in ("game.events", "game.dlq", "ads.events", "platform-logs"):
+        assert f"Topic: {name}\t" in topics
+    assert "ReplicationFactor: 1" not in topics and "ReplicationFactor: 2" not in topics
+    broker = kafka_command(
+        "kafka-configs", "--describe --all --entity-type brokers --entity-name 1"
+    )
+    for setting in (
+        "min.insync.replicas=2",
+        "unclean.leader.election.enable=false",
+        "auto.create.topics.enable=false",
+        "default.replication.factor=3",
+    ):
+        assert setting in broker
+
+
+def test_client_with_credentials_produces_and_consumes():
+    marker = uuid.uuid4().hex.encode()
+    collector = KafkaProducer(
+        **kafka_auth("collector", lab_secret("vault_kafka_collector_password")),
+        acks="all",
+        enable_idempotence=True,
+    )
+    collector.send("game.events", key=b"probe", value=marker).get(timeout=60)
+    collector.close()
+    values = [
+        m.value
+        for m in read_all(
+            "game.events",
+            kafka_auth("lake-writer", lab_secret("vault_kafka_lake_writer_password")),
+            group_id="lake-writer-lab-probe",  # the lake writer may use lake-writer* groups
+        )
+    ]
+    assert marker in values
+
+
+REFUSED = {
+    "no credentials": {"bootstrap_servers": KAFKA_BOOTSTRAP},
+    "wrong password": kafka_auth("collector", "wrong-password"),
+}
+
+
+def produce_one(auth: dict, topic: str = "game.events") -> None:
+    producer = KafkaProducer(**auth, acks="all", max_block_ms=15000)
+    try:
+        producer.send(topic, value=b"probe").get(timeout=30)
+    finally:
+        producer.close(timeout=5)
+
+
+def first_record(auth: dict, topic: str = "game.events"):
+    consumer = KafkaConsumer(
+        topic, **auth, group_id=None, auto_offset_reset="earliest", consumer_timeout_ms=15000
+    )
+    try:
+        return next(iter(consumer), None)
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_client_without_valid_credentials_is_refused(case):
+    with pytest.raises(KafkaError):
+        produce_one(REFUSED[case])
+
+
+def test_acls_keep_clients_to_their_topics():
+    with pytest.raises(KafkaError):  # the collector may produce, not read
+        first_record(kafka_auth("collector", lab_secret("vault_kafka_collector_password")))
+    with pytest.raises(KafkaError):  # the lake writer may read, not produce
+        produce_one(kafka_auth("lake-writer", lab_secret("vault_kafka_lake_writer_password")))
+
+
+def test_rolling_restart_keeps_every_acknowledged_number_exactly_once():
+    kafka_command(
+        "kafka-topics",
+        f"--create --if-not-exists --topic {SEQUENCE_TOPIC} --partitions 3 "
+        "--replication-factor 3 --config min.insync.replicas=2",
+    )
+    producer = KafkaProducer(
+        **admin(),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        retries=2**31 - 1,
+        request_timeout_ms=30000,
+        retry_backoff_ms=500,
+    )
+    futures, stop = [], threading.Event()
+
+    def send_numbers() -> None:
+        number = 0
+        while not stop.is_set():
+            futures.append(
+                producer.send(
+                    SEQUENCE_TOPIC, key=str(number % 97).encode(), value=str(number).encode()
+                )
+            )
+            number += 1
+            time.sleep(0.01)
+
+    sender = threading.Thread(target=send_numbers, daemon=True)
+    sender.start()
+    started = time.monotonic()
+    try:
+        time.sleep(5)
+        rolling = run_tool(
+            "ansible-playbook", "-i", "inventories/lab", "ansible/rolling_restart_kafka.yml"
+        )
+        stage("rolling restart of 3 Kafka brokers under load", started)
+        assert rolling.returncode == 0, rolling.stdout[-4000:]
+        assert sorted(play_recap(rolling.stdout)) == sorted(KAFKA_HOSTS)
+        time.sleep(5)
+    finally:
+        stop.set()
+        sender.join()
+        producer.flush(timeout=300)
+    sent = len(futures)
+    failed = [f for f in futures if f.failed()]
+    assert not failed, f"{len(failed)} of {sent} sends failed: {failed[0].exception!r}"
+    numbers = [int(m.value) for m in read_all(SEQUENCE_TOPIC, admin())]
+    assert sent > 1000
+    assert len(numbers) == sent, f"read {len(numbers)} records for {sent} sent"
+    assert sorted(numbers) == list(range(sent))
+
+
+def test_service_records_and_kafka_log_lines_reach_platform_logs():
+    marker = uuid.uuid4().hex
+    on_host(BROKER, "mkdir -p /var/tmp/bdp-logprobe")
+    copied = run_tool(
+        "ansible",
+        "-i",
+        "inventories/lab",
+        BROKER,
+        "-m",
+        "ansible.builtin.copy",
+        "-a",
+        f"src={REPO}/src/bdp/platformlog.py dest=/var/tmp/bdp-logprobe/platformlog.py",
+    )
+    assert copied.returncode == 0, copied.stdout
+    probe = (
+        "import logging, platformlog; platformlog.setup('lab-probe'); "
+        f"logging.getLogger('probe').error('service record {marker}', "
+        "extra={'context': {'n': 1}})"
+    )
+    on_host(BROKER, f'chdir=/var/tmp/bdp-logprobe python3 -c "{probe}"')
+    line = f"[2026-11-22 10:00:00,123] WARN appended line {marker} (lab.test)"
+    on_host(BROKER, f"runuser -u kafka -- sh -c 'echo \"{line}\" >> /var/log/bdp/kafka/server.log'")
+    wanted, deadline, found = 2, time.monotonic() + 90, {}
+    consumer = KafkaConsumer(
+        "platform-logs", **admin(), group_id=None, auto_offset_reset="earliest"
+    )
+    try:
+        while len(found) < wanted and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=2000).values():
+                for record in records:
+                    doc = json.loads(record.value)
+                    if marker in doc.get("message", ""):
+                        found[doc["service"]] = doc
+    finally:
+        consumer.close()
+    assert set(found) == {"lab-probe", "kafka"}, f"found only {sorted(found)}"
+    for doc in found.values():
+        assert set(doc) == LOG_FIELDS and doc["host"] == BROKER
+    assert found["lab-probe"]["level"] == "ERROR" and found["lab-probe"]["context"]["n"] == 1
+    assert found["kafka"]["level"] == "WARN"
+    assert found["kafka"]["time"] == "2026-11-22T10:00:00.123Z"
+    assert found["kafka"]["context"]["file"] == "/var/log/bdp/kafka/server.log"
