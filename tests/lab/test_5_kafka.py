@@ -211,3 +211,46 @@ def test_service_records_and_kafka_log_lines_reach_platform_logs():
     assert found["kafka"]["level"] == "WARN"
     assert found["kafka"]["time"] == "2026-11-22T10:00:00.123Z"
     assert found["kafka"]["context"]["file"] == "/var/log/bdp/kafka/server.log"
+
+
+def kafka_play(*extra: str):
+    return run_tool("ansible-playbook", "-i", "inventories/lab", "ansible/kafka.yml", *extra)
+
+
+def test_topic_with_more_replicas_than_brokers_is_refused():
+    topics = '{"kafka_topics": [{"name": "too-wide", "partitions": 1, "replication_factor": 5}]}'
+    refused = kafka_play("-e", topics)
+    assert refused.returncode != 0
+    assert "topic too-wide declares replication_factor 5 but group kafka has 3" in refused.stdout
+    assert "Topic: too-wide" not in kafka_command("kafka-topics", "--describe --exclude-internal")
+
+
+def test_broker_formatted_for_another_cluster_stops_the_play():
+    broker, data = KAFKA_HOSTS[2], "/var/lib/bdp/kafka/data"
+    on_host(
+        broker,
+        f"systemctl stop kafka && mv {data} {data}.saved && install -d -o kafka -g kafka {data} && "
+        "printf 'cluster.id=ForeignClusterIdAAAAAAA\\nnode.id=3\\nversion=1\\n' "
+        f"> {data}/meta.properties",
+    )
+    try:
+        refused = kafka_play()
+        assert refused.returncode != 0
+        assert (
+            f"{broker}: {data} was formatted for Kafka cluster ForeignClusterIdAAAAAAA"
+            in " ".join(refused.stdout.split())
+        )
+    finally:
+        on_host(broker, f"rm -rf {data} && mv {data}.saved {data} && systemctl start kafka")
+    healed = kafka_play()  # waits on the health gates until broker 3 has caught up
+    assert healed.returncode == 0, healed.stdout[-3000:]
+
+
+def test_shipper_keeps_records_on_disk_while_opensearch_is_unreachable():
+    spool = on_host(BROKER, "ls /var/lib/bdp/log-shipper")
+    if "bdp-opensearch" not in spool:
+        pytest.skip("OpenSearch answers, so nothing waits on disk")
+    queue_files = [name for name in spool.split() if name.startswith("bdp-opensearch.0")]
+    assert queue_files, spool  # records spilled to the disk queue, none dropped
+    journal = on_host(BROKER, "journalctl -u rsyslog --no-pager | grep -m1 suspended")
+    assert "action 'bdp_opensearch' suspended" in journal

@@ -1,6 +1,6 @@
 import pytest
 
-from bdp.deploy import check_vault_password, vault_files
+from bdp.deploy import check_vault_password, lab_vault_password, vault_files
 from bdp.errors import BdpError
 from helpers import REPO
 
@@ -17,10 +17,6 @@ def inventory(tmp_path):
 
 def test_finds_only_encrypted_files(inventory):
     assert [p.name for p in vault_files(inventory)] == ["vault.yml"]
-
-
-def test_shipped_inventories_hold_no_clear_text_vault_stand_ins():
-    assert vault_files(REPO / "inventories" / "lab") == []
 
 
 def test_missing_vault_password_names_the_file(inventory):
@@ -46,3 +42,8 @@ def test_a_missing_password_file_is_named(inventory, tmp_path):
         check_vault_password(
             vault_files(inventory), [], {"ANSIBLE_VAULT_PASSWORD_FILE": str(missing)}
         )
+
+
+def test_lab_vault_password_is_only_used_for_a_lab_inventory(tmp_path):
+    assert lab_vault_password(tmp_path) is None  # no lab settings: not a lab inventory
+    assert lab_vault_password(REPO / "inventories" / "production") is None

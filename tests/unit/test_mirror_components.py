@@ -17,6 +17,7 @@ VERSIONS = {
     "cassandra": "5.0.9",
     "opensearch": "2.19.4",
     "opensearch_security": "2.19.4.0",
+    "confluent_kafka": "2.16.1",
 }
 SOURCE = Path("ansible/group_vars/all/versions.yml")
 
@@ -41,6 +42,10 @@ def test_archive_paths_repeat_the_official_download_paths():
         "spark": (
             "apache/spark/spark-4.3.0/spark-4.3.0-bin-hadoop3.tgz",
             "spark-4.3.0-bin-hadoop3",
+        ),
+        "librdkafka": (
+            "librdkafka/2.16.1/librdkafka-2.16.1-linux-x86_64.tar.gz",
+            "librdkafka-2.16.1",
         ),
     }
 
@@ -113,4 +118,5 @@ def test_the_repository_versions_file_plans_every_component():
         "cassandra",
         "opensearch",
         "spark",
+        "librdkafka",
     ]
