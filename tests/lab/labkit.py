@@ -2,11 +2,9 @@
 
 import time
 
-import yaml
-from ansible.parsing.vault import VaultLib, VaultSecret
-
 from bdp.lab.topology import load_lab
-from helpers import LAB_VAULT_PASSWORD, REPO, run_tool
+from bdp.lab.vault import read_secret
+from helpers import REPO, run_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
 HOSTS = {host.name: host for host in LAB.hosts}
@@ -38,10 +36,8 @@ def as_spark(command: str, *, check: bool = True) -> str:
 
 
 def lab_secret(name: str) -> str:
-    """A value of the lab's generated vault (bdp.lab.vault)."""
-    lib = VaultLib([("default", VaultSecret(LAB_VAULT_PASSWORD.read_bytes().strip()))])
-    vault_file = REPO / "inventories" / "lab" / "group_vars" / "all" / "vault.yml"
-    return yaml.safe_load(lib.decrypt(vault_file.read_bytes()))[name]
+    """A value of the lab's generated vault."""
+    return read_secret(LAB.settings, REPO / "inventories" / "lab", name)
 
 
 KAFKA_HOSTS = ["de-kafka-cluster-1", "de-kafka-cluster-2", "de-kafka-cluster-3"]

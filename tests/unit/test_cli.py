@@ -23,6 +23,8 @@ COMMANDS = [
             "exec",
         )
     ],
+    ["logs"],
+    ["logs", "search"],
     ["mirror"],
     ["mirror", "build"],
     ["mirror", "verify"],
@@ -35,6 +37,13 @@ def test_help(command, capsys):
         build_parser().parse_args([*command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: bdp" in capsys.readouterr().out
+
+
+def test_unreachable_opensearch_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setenv("BDP_OPENSEARCH_PASSWORD", "not-used")
+    url = "http://127.0.0.1:9"  # the discard port: nothing listens
+    assert main(["logs", "search", "--url", url]) == 1
+    assert f"OpenSearch at {url} is unreachable" in capsys.readouterr().err
 
 
 def test_unknown_lab_host_is_a_clear_error(capsys):

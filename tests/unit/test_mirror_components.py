@@ -17,6 +17,7 @@ VERSIONS = {
     "cassandra": "5.0.9",
     "opensearch": "2.19.4",
     "opensearch_security": "2.19.4.0",
+    "opensearch_job_scheduler": "2.19.4.0",
     "confluent_kafka": "2.16.1",
 }
 SOURCE = Path("ansible/group_vars/all/versions.yml")
@@ -98,6 +99,7 @@ def test_sources_and_inputs():
     assert opensearch.sources == [
         "maven:org.opensearch.distribution.integ-test-zip:opensearch:2.19.4:zip",
         "maven:org.opensearch.plugin:opensearch-security:2.19.4.0:zip",
+        "maven:org.opensearch.plugin:opensearch-job-scheduler:2.19.4.0:zip",
     ]
     assert by_name()["spark"].sources == ["pypi:pyspark==4.3.0"]
 
@@ -120,3 +122,20 @@ def test_the_repository_versions_file_plans_every_component():
         "spark",
         "librdkafka",
     ]
+
+
+def test_opensearch_plugins_follow_their_versions_and_missing_names_the_gaps():
+    opensearch = by_name({**VERSIONS, "opensearch_job_scheduler": "2.19.4.1"})["opensearch"]
+    distribution, *plugins = opensearch.fetch
+    assert distribution.group == "org.opensearch.distribution.integ-test-zip"
+    assert [(c.artifact, c.version, c.type) for c in plugins] == [
+        ("opensearch-security", "2.19.4.0", "zip"),
+        ("opensearch-job-scheduler", "2.19.4.1", "zip"),
+    ]
+    assert dict(opensearch.versions)["opensearch_job_scheduler"] == "2.19.4.1"
+    missing = "\n".join(opensearch.missing)
+    for absent in ["lang-painless", "analysis-common", "ingest-common", "reindex"]:
+        assert absent in missing
+    assert "org.opensearch.plugin:opensearch-index-management:2.19.4.1:zip" in missing
+    assert "opensearch-job-scheduler" not in missing
+    assert "opensearch-security" not in missing

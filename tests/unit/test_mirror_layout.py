@@ -3,9 +3,12 @@ import pytest
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.layout import (
+    extended_plugins,
     flat_layout,
     hadoop_layout,
     hdfs_webapps_target,
+    parse_properties,
+    plugin_folder,
     plugin_target,
     scala_binary_version,
     slf4j_binding,
@@ -113,8 +116,61 @@ def test_plugin_zip_entries_go_where_the_plugin_installer_puts_them():
     assert plugin_target("config/roles.yml", top, plugin) == (
         "opensearch-2.19.4/config/opensearch-security/roles.yml"
     )
+    assert (
+        plugin_target("bin/tool", top, plugin) == "opensearch-2.19.4/bin/opensearch-security/tool"
+    )
     with pytest.raises(MirrorError, match="unsafe zip entry"):
         plugin_target("../evil", top, plugin)
+    with pytest.raises(MirrorError, match="intermediate opensearch/ directory"):
+        plugin_target("opensearch/plugin-descriptor.properties", top, plugin)
+
+
+DESCRIPTOR = """\
+# OpenSearch plugin descriptor file
+! another comment
+description=OpenSearch Index Management Plugin
+version=2.19.4.0
+name=opensearch-index-management
+opensearch.version=2.19.4
+custom.foldername=
+extended.plugins=opensearch-job-scheduler, other
+"""
+
+
+def test_parse_properties_skips_comments_and_blank_lines():
+    assert parse_properties(DESCRIPTOR) == {
+        "description": "OpenSearch Index Management Plugin",
+        "version": "2.19.4.0",
+        "name": "opensearch-index-management",
+        "opensearch.version": "2.19.4",
+        "custom.foldername": "",
+        "extended.plugins": "opensearch-job-scheduler, other",
+    }
+
+
+def test_plugin_folder_is_the_name_or_the_custom_folder_name():
+    descriptor = parse_properties(DESCRIPTOR)
+    assert plugin_folder(descriptor, "2.19.4", "ism.zip") == "opensearch-index-management"
+    custom = {**descriptor, "custom.foldername": "ism"}
+    assert plugin_folder(custom, "2.19.4", "ism.zip") == "ism"
+    assert extended_plugins(descriptor) == ["opensearch-job-scheduler", "other"]
+    assert extended_plugins({"extended.plugins": ""}) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"opensearch.version": "2.19.1"},
+            r"ism\.zip: plugin .* built for OpenSearch 2\.19\.1, not",
+        ),
+        ({"name": ""}, r"ism\.zip: plugin-descriptor\.properties has no name"),
+        ({"custom.foldername": "../x"}, r"unsafe plugin folder name"),
+    ],
+)
+def test_plugin_folder_refuses_foreign_or_unsafe_plugins(change, message):
+    with pytest.raises(MirrorError, match=message):
+        plugin_folder({**parse_properties(DESCRIPTOR), **change}, "2.19.4", "ism.zip")
 
 
 def test_under_top_checks_the_top_directory():

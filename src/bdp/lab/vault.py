@@ -36,6 +36,17 @@ def _vault(password: Path) -> VaultLib:
     return VaultLib([("default", VaultSecret(password.read_bytes().strip()))])
 
 
+def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
+    """One value of the lab's vault.yml."""
+    vault_path = inventory / VAULT_IN_INVENTORY
+    if not vault_path.exists() or not password_file(settings).exists():
+        raise BdpError(f"{vault_path} or its password is missing: run `bdp lab create`")
+    values = yaml.safe_load(_vault(password_file(settings)).decrypt(vault_path.read_bytes()))
+    if name not in values:
+        raise BdpError(f"{vault_path} has no {name}: run `bdp lab create` to add it")
+    return values[name]
+
+
 def ensure_lab_secrets(settings: LabSettings, inventory: Path) -> Path:
     """Write (or complete) the lab's encrypted vault.yml; return the vault password file."""
     password, vault_path = password_file(settings), inventory / VAULT_IN_INVENTORY

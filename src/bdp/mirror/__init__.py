@@ -16,7 +16,9 @@ archive sits at the same relative path as on the official download sites:
   apache/cassandra/V/apache-cassandra-V-bin.tar.gz       lib/*.jar, conf/ (empty)
   opensearch/releases/bundle/opensearch/V/opensearch-V-linux-x64.tar.gz
                                                           integ-test distribution + security
-                                                          plugin (no bundled JDK)
+                                                          and job-scheduler plugins (no
+                                                          bundled JDK, no modules but
+                                                          transport-netty4)
   apache/spark/spark-V/spark-V-bin-P.tgz                 jars/, bin/, sbin/, python/lib/,
                                                           conf/ (empty), from the pyspark sdist
 

@@ -16,7 +16,7 @@ from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import require
 
 # Bump when an assembler changes what it puts in an archive, so cached archives are rebuilt.
-LAYOUT_REVISION = 2
+LAYOUT_REVISION = 3
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,9 @@ def cassandra(v: Callable[[str], str]) -> Component:
 
 
 def opensearch(v: Callable[[str], str]) -> Component:
-    version, security = v("opensearch"), v("opensearch_security")
+    version = v("opensearch")
+    security, job_scheduler = v("opensearch_security"), v("opensearch_job_scheduler")
+    plugins = "org.opensearch.plugin"
     return Component(
         name="opensearch",
         version=version,
@@ -180,16 +182,27 @@ def opensearch(v: Callable[[str], str]) -> Component:
             f"opensearch/releases/bundle/opensearch/{version}/opensearch-{version}-linux-x64.tar.gz"
         ),
         top_dir=f"opensearch-{version}",
-        versions=(("opensearch", version), ("opensearch_security", security)),
+        versions=(
+            ("opensearch", version),
+            ("opensearch_security", security),
+            ("opensearch_job_scheduler", job_scheduler),
+        ),
+        # The distribution first, then the plugin zips in install order.
         fetch=(
             Coordinate("org.opensearch.distribution.integ-test-zip", "opensearch", version, "zip"),
-            Coordinate("org.opensearch.plugin", "opensearch-security", security, "zip"),
+            Coordinate(plugins, "opensearch-security", security, "zip"),
+            Coordinate(plugins, "opensearch-job-scheduler", job_scheduler, "zip"),
         ),
         missing=(
             "jdk/ (no bundled JDK: the services run on the host's Java 17)",
-            "modules other than transport-netty4 (the integ-test distribution has no"
-            " lang-painless, analysis-common, ingest-common, mapper-extras, reindex, ...)",
-            "the bundle's plugins other than opensearch-security (alerting, sql, ml-commons, ...)",
+            "modules other than transport-netty4: Maven Central has no module zips (at most a"
+            " module's bare jar, without plugin-descriptor.properties or plugin-security.policy),"
+            " so there is no lang-painless, analysis-common, ingest-common, mapper-extras,"
+            " reindex, parent-join, aggs-matrix-stats, percolator, rank-eval,"
+            " search-pipeline-common, geo, systemd, ...",
+            f"plugins/opensearch-index-management (ISM): {plugins}:opensearch-index-management:"
+            f"{job_scheduler}:zip is not on Maven Central, so no _plugins/_ism API",
+            "the bundle's other plugins (alerting, sql, ml-commons, ...)",
         ),
     )
 

@@ -105,14 +105,60 @@ def under_top(name: str, top_dir: str, source: str) -> str:
 def plugin_target(name: str, top_dir: str, plugin: str) -> str:
     """Where `opensearch-plugin install` puts a plugin zip entry.
 
-    The zip's `config/` goes to `config/<plugin>/`; everything else to `plugins/<plugin>/`.
+    The zip's `bin/` goes to `bin/<plugin>/`, its `config/` to `config/<plugin>/`, everything
+    else to `plugins/<plugin>/`. Like the installer, refuse the old layout that nests
+    everything in an `opensearch/` directory.
     """
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts:
         raise MirrorError(f"{plugin}: unsafe zip entry {name}")
-    if path.parts[0] == "config":
-        return str(PurePosixPath(top_dir, "config", plugin, *path.parts[1:]))
+    if path.parts[0] == "opensearch":
+        raise MirrorError(
+            f"{plugin}: zip entry {name} is under an intermediate opensearch/ directory,"
+            " a layout the plugin installer refuses"
+        )
+    if path.parts[0] in ("bin", "config"):
+        return str(PurePosixPath(top_dir, path.parts[0], plugin, *path.parts[1:]))
     return str(PurePosixPath(top_dir, "plugins", plugin, path))
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """`key=value` lines of a Java properties file (no continuation lines or escapes)."""
+    found = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#!":
+            continue
+        key, _, value = stripped.partition("=")
+        found[key.strip()] = value.strip()
+    return found
+
+
+def plugin_folder(descriptor: dict[str, str], opensearch_version: str, source: str) -> str:
+    """The directory the installer gives a plugin, after checking it fits this OpenSearch.
+
+    OpenSearch refuses to start with a plugin built for another version, so a mismatch
+    fails the build instead.
+    """
+    name = descriptor.get("name", "")
+    if not name:
+        raise MirrorError(f"{source}: plugin-descriptor.properties has no name")
+    built_for = descriptor.get("opensearch.version", "")
+    if built_for != opensearch_version:
+        raise MirrorError(
+            f"{source}: plugin {name} is built for OpenSearch {built_for or '(unknown)'},"
+            f" not {opensearch_version}"
+        )
+    folder = descriptor.get("custom.foldername") or name
+    if "/" in folder or folder in (".", ".."):
+        raise MirrorError(f"{source}: unsafe plugin folder name {folder}")
+    return folder
+
+
+def extended_plugins(descriptor: dict[str, str]) -> list[str]:
+    """The plugins a plugin extends (`extended.plugins`), which must be installed too."""
+    names = (part.strip() for part in descriptor.get("extended.plugins", "").split(","))
+    return [name for name in names if name]
 
 
 # pyspark sdist prefix -> Spark binary distribution directory.

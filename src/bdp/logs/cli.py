@@ -1,0 +1,143 @@
+"""`bdp logs search`: find log records by service, host, level, time range and text."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bdp.errors import BdpError
+from bdp.lab.topology import LAB_SETTINGS_FILE, load_lab
+from bdp.lab.vault import read_secret
+from bdp.logs import output
+from bdp.logs.query import LEVELS, Search, levels_from, parse_time
+from bdp.paths import repo_root
+
+PORT = 9200
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    user: str
+    password: str
+    ca_file: str | None
+
+
+def coordinator_url(inventory: Path) -> str:
+    """https://<first opensearch_coordinator host>:9200, from the inventory."""
+    ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
+    listing = subprocess.run(
+        [str(ansible_inventory), "-i", str(inventory), "--list"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listing.returncode != 0:
+        raise BdpError(f"cannot read inventory {inventory}: {listing.stderr.strip()[-500:]}")
+    data = json.loads(listing.stdout)
+    hosts = data.get("opensearch_coordinator", {}).get("hosts", [])
+    if not hosts:
+        raise BdpError(f"inventory {inventory} has no opensearch_coordinator host; pass --url")
+    host_vars = data.get("_meta", {}).get("hostvars", {}).get(hosts[0], {})
+    return f"https://{host_vars.get('ansible_host', hosts[0])}:{PORT}"
+
+
+def lab_defaults(inventory: Path, user: str) -> tuple[str | None, str | None]:
+    """The lab's own password of `user` and CA copy, when the inventory is a lab's."""
+    if not (inventory / LAB_SETTINGS_FILE).exists():
+        return None, None
+    settings = load_lab(inventory).settings
+    secret = {"admin": "vault_opensearch_admin_password"}.get(user)
+    password = read_secret(settings, inventory, secret) if secret else None
+    ca_copy = repo_root() / "build" / "pki" / inventory.resolve().name / "ca.crt"
+    return password, str(ca_copy) if ca_copy.exists() else None
+
+
+def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
+    inventory = Path(args.inventory)
+    url = args.url or env.get("BDP_OPENSEARCH_URL") or coordinator_url(inventory)
+    password = env.get("BDP_OPENSEARCH_PASSWORD")
+    if args.password_file:
+        password = Path(args.password_file).read_text().strip()
+    ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
+    if not password or not ca_file:
+        lab_password, lab_ca = lab_defaults(inventory, args.user)
+        password, ca_file = password or lab_password, ca_file or lab_ca
+    if not password:
+        raise BdpError(
+            "no OpenSearch password: set BDP_OPENSEARCH_PASSWORD or pass --password-file"
+        )
+    return Endpoint(url, args.user, password, ca_file)
+
+
+def run_search(where: Endpoint, search: Search) -> dict:
+    from opensearchpy import OpenSearch, exceptions  # slow to import: only this command needs it
+
+    client = OpenSearch(
+        [where.url],
+        http_auth=(where.user, where.password),
+        use_ssl=where.url.startswith("https"),
+        verify_certs=True,
+        ca_certs=where.ca_file,
+        timeout=30,
+    )
+    try:
+        return client.search(
+            index=search.index(), body=search.body(), params={"ignore_unavailable": "true"}
+        )
+    except exceptions.AuthenticationException:
+        raise BdpError(
+            f"OpenSearch at {where.url} refused the credentials of user {where.user}"
+        ) from None
+    except exceptions.AuthorizationException as exc:
+        raise BdpError(f"user {where.user} may not search {search.index()}: {exc.error}") from None
+    except exceptions.ConnectionError as exc:
+        raise BdpError(f"OpenSearch at {where.url} is unreachable: {exc.info}") from None
+    except exceptions.RequestError as exc:
+        raise BdpError(f"OpenSearch rejected the query: {exc.info}") from None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    search = Search(
+        since=parse_time(args.since, "--since", now),
+        until=parse_time(args.until, "--until", now) if args.until else now,
+        text=" ".join(args.text),
+        services=args.service,
+        hosts=args.host,
+        levels=levels_from(args.level),
+        limit=args.limit,
+    )
+    found = output.records(run_search(endpoint(args, dict(os.environ)), search))
+    sys.stdout.write(output.as_json(found) if args.json else output.as_table(found))
+    return 0
+
+
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser("logs", help="search the platform's logs in OpenSearch")
+    commands = parser.add_subparsers(dest="logs_command", required=True, metavar="COMMAND")
+    search = commands.add_parser(
+        "search",
+        help="find log records, newest first",
+        description="Search the platform's log records (indices logs-<service>-YYYY.MM.DD). "
+        "Connection: --url or BDP_OPENSEARCH_URL (default: the inventory's coordinating "
+        "node), BDP_OPENSEARCH_PASSWORD or --password-file, BDP_OPENSEARCH_CA or --ca-file.",
+    )
+    search.add_argument("text", nargs="*", help="words that must all appear in the message")
+    search.add_argument("--service", action="append", default=[], help="repeatable")
+    search.add_argument("--host", action="append", default=[], help="repeatable")
+    search.add_argument("--level", help=f"this level and above: {', '.join(LEVELS)}")
+    search.add_argument("--since", default="24h", help="15m, 2h, 7d or ISO-8601 (default: 24h)")
+    search.add_argument("--until", help="15m, 2h, 7d or ISO-8601 (default: now)")
+    search.add_argument("--limit", type=int, default=50, help="default: %(default)s")
+    search.add_argument("--json", action="store_true", help="one JSON record per line")
+    search.add_argument("--url", help="https://host:9200 of a coordinating node")
+    search.add_argument("--user", default="admin", help="default: %(default)s")
+    search.add_argument("--password-file", help="file holding the user's password")
+    search.add_argument("--ca-file", help="CA certificate that signed OpenSearch's certificate")
+    search.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    search.set_defaults(func=cmd_search)
