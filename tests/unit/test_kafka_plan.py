@@ -78,26 +78,40 @@ def test_acl_changes_add_only_what_is_missing():
     assert changes == [
         {
             "resource_type": "GROUP",
-            "name": "lake-writer",
+            "names": ["lake-writer"],
             "pattern_type": "PREFIXED",
             "principal": "User:lake-writer",
             "operations": ["DESCRIBE"],
         },
         {
             "resource_type": "TOPIC",
-            "name": "game.dlq",
+            "names": ["game.dlq"],
             "pattern_type": "LITERAL",
             "principal": "User:collector",
             "operations": ["WRITE", "DESCRIBE"],
         },
         {
             "resource_type": "TOPIC",
-            "name": "game.events",
+            "names": ["game.events"],
             "pattern_type": "LITERAL",
             "principal": "User:lake-writer",
             "operations": ["READ", "DESCRIBE"],
         },
     ]  # a DENY entry never counts as granted
+
+
+def test_acl_changes_share_one_call_per_principal_and_operations():
+    clients = [{"user": "collector", "produce": ["a.events", "a.dlq", "b.events"]}]
+    changes = kafka_plan.kafka_acl_changes(clients, "")
+    assert changes == [
+        {
+            "resource_type": "TOPIC",
+            "names": ["a.dlq", "a.events", "b.events"],
+            "pattern_type": "LITERAL",
+            "principal": "User:collector",
+            "operations": ["WRITE", "DESCRIBE"],
+        },
+    ]
 
 
 def test_scram_users():

@@ -100,22 +100,25 @@ def _wanted_acls(client: dict[str, Any]) -> list[tuple[str, str, str, str, str]]
 
 
 def kafka_acl_changes(clients: list[dict[str, Any]], list_output: str) -> list[dict[str, Any]]:
-    """Missing ACLs, grouped per resource and principal as kafka-acls --add arguments."""
+    """Missing ACLs as kafka-acls --add calls: one per principal, resource kind and operations."""
     current = kafka_acls_state(list_output)
     missing: dict[tuple[str, str, str, str], list[str]] = {}
     for client in clients:
         for acl in _wanted_acls(client):
             if acl not in current:
                 missing.setdefault(acl[:4], []).append(acl[4])
+    calls: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
+    for (kind, name, pattern, principal), operations in sorted(missing.items()):
+        calls.setdefault((kind, pattern, principal, tuple(operations)), []).append(name)
     return [
         {
             "resource_type": kind,
-            "name": name,
+            "names": names,
             "pattern_type": pattern,
             "principal": principal,
-            "operations": operations,
+            "operations": list(operations),
         }
-        for (kind, name, pattern, principal), operations in sorted(missing.items())
+        for (kind, pattern, principal, operations), names in calls.items()
     ]
 
 
