@@ -3,7 +3,7 @@
 import pytest
 
 from bdp.cli import build_parser, main
-from helpers import run_tool
+from helpers import REPO, run_tool
 
 COMMANDS = [
     [],
@@ -39,10 +39,12 @@ def test_help(command, capsys):
     assert "usage: bdp" in capsys.readouterr().out
 
 
-def test_unreachable_opensearch_is_a_clear_error(capsys, monkeypatch):
+@pytest.mark.parametrize("inventory", ["inventories/lab", "inventories/production"])
+def test_unreachable_opensearch_is_a_clear_error(inventory, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("BDP_OPENSEARCH_PASSWORD", "not-used")
+    monkeypatch.chdir(tmp_path)  # no lab vault here: the given password must be enough
     url = "http://127.0.0.1:9"  # the discard port: nothing listens
-    assert main(["logs", "search", "--url", url]) == 1
+    assert main(["logs", "search", "--url", url, "-i", f"{REPO}/{inventory}"]) == 1
     assert f"OpenSearch at {url} is unreachable" in capsys.readouterr().err
 
 

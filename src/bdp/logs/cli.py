@@ -46,31 +46,28 @@ def coordinator_url(inventory: Path) -> str:
     return f"https://{host_vars.get('ansible_host', hosts[0])}:{PORT}"
 
 
-def lab_defaults(inventory: Path, user: str) -> tuple[str | None, str | None]:
-    """The lab's own password of `user` and CA copy, when the inventory is a lab's."""
-    if not (inventory / LAB_SETTINGS_FILE).exists():
-        return None, None
-    settings = load_lab(inventory).settings
-    secret = {"admin": "vault_opensearch_admin_password"}.get(user)
-    password = read_secret(settings, inventory, secret) if secret else None
-    ca_copy = repo_root() / "build" / "pki" / inventory.resolve().name / "ca.crt"
-    return password, str(ca_copy) if ca_copy.exists() else None
+def is_lab(inventory: Path) -> bool:
+    return (inventory / LAB_SETTINGS_FILE).exists()
 
 
 def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
+    """Where and as whom to search; against the lab, its own password and CA copy."""
     inventory = Path(args.inventory)
     url = args.url or env.get("BDP_OPENSEARCH_URL") or coordinator_url(inventory)
     password = env.get("BDP_OPENSEARCH_PASSWORD")
     if args.password_file:
         password = Path(args.password_file).read_text().strip()
-    ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
-    if not password or not ca_file:
-        lab_password, lab_ca = lab_defaults(inventory, args.user)
-        password, ca_file = password or lab_password, ca_file or lab_ca
+    if not password and args.user == "admin" and is_lab(inventory):
+        settings = load_lab(inventory).settings
+        password = read_secret(settings, inventory, "vault_opensearch_admin_password")
     if not password:
         raise BdpError(
             "no OpenSearch password: set BDP_OPENSEARCH_PASSWORD or pass --password-file"
         )
+    ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
+    lab_ca = repo_root() / "build" / "pki" / inventory.resolve().name / "ca.crt"
+    if not ca_file and is_lab(inventory) and lab_ca.exists():
+        ca_file = str(lab_ca)
     return Endpoint(url, args.user, password, ca_file)
 
 
