@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.lab.topology import LAB_SETTINGS_FILE, load_lab
+from bdp.lab.topology import is_lab_inventory, load_lab
 from bdp.lab.vault import password_file
 from bdp.paths import repo_root
 
@@ -49,7 +49,7 @@ def check_vault_password(
 
 def lab_vault_password(inventory: Path) -> Path | None:
     """The lab's own vault password file, when the inventory is a lab's and it exists."""
-    if not (inventory / LAB_SETTINGS_FILE).exists():
+    if not is_lab_inventory(inventory):
         return None
     candidate = password_file(load_lab(inventory).settings)
     return candidate if candidate.exists() else None

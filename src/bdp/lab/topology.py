@@ -136,6 +136,11 @@ def _load_yaml(path: Path) -> Any:
 LAB_SETTINGS_FILE = Path("group_vars/all/lab.yml")
 
 
+def is_lab_inventory(inventory_dir: Path) -> bool:
+    """Whether the inventory describes a lab (it carries the lab's settings)."""
+    return (inventory_dir / LAB_SETTINGS_FILE).exists()
+
+
 def load_lab(inventory_dir: Path) -> Lab:
     settings_file = inventory_dir / LAB_SETTINGS_FILE
     hosts_file = inventory_dir / "hosts.yml"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.lab.topology import LAB_SETTINGS_FILE, load_lab
+from bdp.lab.topology import is_lab_inventory, load_lab
 from bdp.lab.vault import read_secret
 from bdp.logs import output
 from bdp.logs.query import LEVELS, Search, levels_from, parse_time
@@ -46,10 +46,6 @@ def coordinator_url(inventory: Path) -> str:
     return f"https://{host_vars.get('ansible_host', hosts[0])}:{PORT}"
 
 
-def is_lab(inventory: Path) -> bool:
-    return (inventory / LAB_SETTINGS_FILE).exists()
-
-
 def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
     """Where and as whom to search; against the lab, its own password and CA copy."""
     inventory = Path(args.inventory)
@@ -57,7 +53,7 @@ def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
     password = env.get("BDP_OPENSEARCH_PASSWORD")
     if args.password_file:
         password = Path(args.password_file).read_text().strip()
-    if not password and args.user == "admin" and is_lab(inventory):
+    if not password and args.user == "admin" and is_lab_inventory(inventory):
         settings = load_lab(inventory).settings
         password = read_secret(settings, inventory, "vault_opensearch_admin_password")
     if not password:
@@ -66,7 +62,7 @@ def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
         )
     ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
     lab_ca = repo_root() / "build" / "pki" / inventory.resolve().name / "ca.crt"
-    if not ca_file and is_lab(inventory) and lab_ca.exists():
+    if not ca_file and is_lab_inventory(inventory) and lab_ca.exists():
         ca_file = str(lab_ca)
     return Endpoint(url, args.user, password, ca_file)
 
