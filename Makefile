@@ -36,8 +36,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(HOST_PYTHON) -m uv pip install -q --python $(VENV)/bin/python --no-deps -e .
 	touch $@
 
-lock: ## re-resolve requirements.in into requirements.lock (hash-pinned, Python 3.11)
+lock: ## re-resolve requirements*.in into hash-pinned locks (Python 3.11: the control machine's and the hosts')
 	$(HOST_PYTHON) -m uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
+	$(HOST_PYTHON) -m uv pip compile -q requirements-airflow.in -o requirements-airflow.lock \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes
 
 mirror: setup ## build the artifact mirror from the package registries (cached)
 	$(BIN)/bdp mirror build

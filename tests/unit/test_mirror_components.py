@@ -19,6 +19,7 @@ VERSIONS = {
     "opensearch_security": "2.19.4.0",
     "opensearch_job_scheduler": "2.19.4.0",
     "confluent_kafka": "2.16.1",
+    "airflow": "3.3.2",
 }
 SOURCE = Path("ansible/group_vars/all/versions.yml")
 
@@ -47,6 +48,10 @@ def test_archive_paths_repeat_the_official_download_paths():
         "librdkafka": (
             "librdkafka/2.16.1/librdkafka-2.16.1-linux-x86_64.tar.gz",
             "librdkafka-2.16.1",
+        ),
+        "airflow": (
+            "pypi/airflow/3.3.2/airflow-wheelhouse-3.3.2-cp311-linux-x86_64.tar.gz",
+            "airflow-wheelhouse-3.3.2",
         ),
     }
 
@@ -121,7 +126,16 @@ def test_the_repository_versions_file_plans_every_component():
         "opensearch",
         "spark",
         "librdkafka",
+        "airflow",
     ]
+
+
+def test_the_airflow_wheel_house_is_rebuilt_when_its_lock_changes(monkeypatch):
+    from bdp.mirror import components
+
+    before = by_name()["airflow"].inputs()
+    monkeypatch.setattr(components, "lock_digest", lambda lock: "0" * 64)
+    assert by_name()["airflow"].inputs() != before
 
 
 def test_opensearch_plugins_follow_their_versions_and_missing_names_the_gaps():

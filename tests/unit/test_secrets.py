@@ -77,3 +77,12 @@ def test_lab_secrets_are_regenerated_when_the_password_is_gone(tmp_path):
     password.unlink()
     password = vault.ensure_lab_secrets(lab, inventory)
     assert decrypt(password, inventory / vault.VAULT_IN_INVENTORY) != first
+
+
+def test_a_generated_fernet_key_is_one_that_airflow_accepts():
+    from cryptography.fernet import Fernet
+
+    key = vault.random_secret("vault_airflow_fernet_key")
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
+    assert vault.random_secret("vault_airflow_fernet_key") != key
+    assert len(vault.random_secret("vault_redis_password")) >= 32

@@ -6,6 +6,7 @@ directory (never in the repository); values already generated are kept, so a sec
 deploy sees the same passwords and changes nothing.
 """
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -47,6 +48,13 @@ def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
     return values[name]
 
 
+def random_secret(name: str) -> str:
+    """A fresh value for one secret: Fernet keys must be 32 url-safe base64 bytes."""
+    if name.endswith("_fernet_key"):
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_urlsafe(24)
+
+
 def ensure_lab_secrets(settings: LabSettings, inventory: Path) -> Path:
     """Write (or complete) the lab's encrypted vault.yml; return the vault password file."""
     password, vault_path = password_file(settings), inventory / VAULT_IN_INVENTORY
@@ -62,7 +70,7 @@ def ensure_lab_secrets(settings: LabSettings, inventory: Path) -> Path:
     wanted = secret_names(repo_root() / EXAMPLE)
     missing = [name for name in wanted if name not in current]
     if missing:
-        current.update({name: secrets.token_urlsafe(24) for name in missing})
+        current.update({name: random_secret(name) for name in missing})
         plain = yaml.safe_dump(current, sort_keys=True)
         vault_path.write_bytes(vault.encrypt(plain))
         vault_path.chmod(0o600)

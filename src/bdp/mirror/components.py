@@ -14,6 +14,7 @@ from typing import Any
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import require
+from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_digest
 
 # Bump when an assembler changes what it puts in an archive, so cached archives are rebuilt.
 LAYOUT_REVISION = 3
@@ -243,6 +244,23 @@ def librdkafka(v: Callable[[str], str]) -> Component:
 
 LIBRDKAFKA_WHEEL = "confluent_kafka-{version}-cp311-cp311-manylinux_2_28_x86_64.whl"
 
+def airflow(v: Callable[[str], str]) -> Component:
+    version = v("airflow")
+    name = f"airflow-wheelhouse-{version}"
+    return Component(
+        name="airflow",
+        version=version,
+        archive=f"pypi/airflow/{version}/{name}-cp311-linux-x86_64.tar.gz",
+        top_dir=name,
+        versions=(("airflow", version),),
+        pypi=(f"{AIRFLOW_LOCK} (sha256 {lock_digest(AIRFLOW_LOCK)})",),
+        missing=(
+            "nothing of Airflow itself; the wheels fit CPython 3.11 on x86_64 Linux only"
+            " (Debian 12's Python), and sdist-only requirements are built into wheels",
+        ),
+    )
+
+
 FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "hadoop": hadoop,
     "kafka": kafka,
@@ -250,6 +268,7 @@ FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "opensearch": opensearch,
     "spark": spark,
     "librdkafka": librdkafka,
+    "airflow": airflow,
 }
 
 

@@ -18,7 +18,7 @@ def sdist_name(project: str, version: str) -> str:
     return f"{project}-{version}.tar.gz"
 
 
-def _pip() -> list[str]:
+def pip_command() -> list[str]:
     if importlib.util.find_spec("pip") is not None:
         return [sys.executable, "-m", "pip"]
     pip = shutil.which("pip3")
@@ -69,7 +69,7 @@ def _download(
     with tempfile.TemporaryDirectory(dir=cache, prefix=".pip-") as scratch:
         result = subprocess.run(
             [
-                *_pip(),
+                *pip_command(),
                 "download",
                 "--no-deps",
                 *selectors,

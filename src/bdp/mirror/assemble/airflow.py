@@ -1,0 +1,25 @@
+"""Airflow: a wheel house of requirements-airflow.lock that the airflow role installs."""
+
+from __future__ import annotations
+
+from bdp.mirror import wheelhouse
+from bdp.mirror.assemble.common import Assembly, Workspace
+from bdp.mirror.components import Component
+from bdp.mirror.errors import MirrorError
+from bdp.paths import repo_root
+
+
+def assemble(component: Component, ws: Workspace) -> Assembly:
+    lock = repo_root() / wheelhouse.AIRFLOW_LOCK
+    pinned = wheelhouse.pinned(lock.read_text())
+    if pinned.get("apache-airflow") != component.version:
+        raise MirrorError(
+            f"{lock.name} pins apache-airflow=={pinned.get('apache-airflow')}, but bdp_versions"
+            f" says {component.version}: edit requirements-airflow.in and run `make lock`"
+        )
+    root = ws.root(component)
+    ws.log(f"building the wheels of {len(pinned)} pinned requirements with pip")
+    wheels = wheelhouse.build(component.name, lock, root / "wheels", ws.downloads / "pip-cache")
+    (root / "requirements.txt").write_text(wheelhouse.requirements(wheels), encoding="utf-8")
+    ws.log(f"{len(wheels)} wheels, pinned by hash in requirements.txt")
+    return Assembly(sources=component.sources, artifacts=[w.name for w in wheels])

@@ -1,0 +1,37 @@
+"""Every DAG in dags/ imports cleanly, as the dag-processor will parse it."""
+
+import json
+import os
+import subprocess
+import sys
+
+from helpers import REPO
+
+PARSE = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"dags": sorted(bag.dag_ids), "errors": bag.import_errors}))
+"""
+
+
+def parse(folder) -> dict:
+    env = {**os.environ, "AIRFLOW_HOME": str(folder / ".airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    result = subprocess.run(
+        [sys.executable, "-c", PARSE, str(folder)], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_repository_dags_import_without_errors(tmp_path):
+    (tmp_path / "dags").symlink_to(REPO / "dags")
+    parsed = parse(tmp_path / "dags")
+    assert parsed["errors"] == {}
+    assert "platform_smoke" in parsed["dags"]
+
+
+def test_a_broken_dag_is_reported_with_its_file(tmp_path):
+    (tmp_path / "broken.py").write_text("from airflow.sdk import dag\nraise ValueError('boom')\n")
+    parsed = parse(tmp_path)
+    assert list(parsed["errors"]) == [str(tmp_path / "broken.py")]
+    assert "boom" in next(iter(parsed["errors"].values()))
