@@ -16,9 +16,17 @@ print(json.dumps({"dags": sorted(bag.dag_ids), "errors": bag.import_errors}))
 
 
 def parse(folder) -> dict:
-    env = {**os.environ, "AIRFLOW_HOME": str(folder / ".airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(folder / ".airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", PARSE, str(folder)], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", PARSE, str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 

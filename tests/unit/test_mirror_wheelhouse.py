@@ -22,7 +22,10 @@ def test_pins_are_read_with_normalised_names():
 
 
 def test_wheel_names_give_project_and_version():
-    assert wheelhouse.wheel_pin("Flask_Session-0.8.0-py3-none-any.whl") == ("flask-session", "0.8.0")
+    assert wheelhouse.wheel_pin("Flask_Session-0.8.0-py3-none-any.whl") == (
+        "flask-session",
+        "0.8.0",
+    )
 
 
 @pytest.mark.parametrize(

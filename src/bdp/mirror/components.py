@@ -244,6 +244,7 @@ def librdkafka(v: Callable[[str], str]) -> Component:
 
 LIBRDKAFKA_WHEEL = "confluent_kafka-{version}-cp311-cp311-manylinux_2_28_x86_64.whl"
 
+
 def airflow(v: Callable[[str], str]) -> Component:
     version = v("airflow")
     name = f"airflow-wheelhouse-{version}"

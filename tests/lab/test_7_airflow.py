@@ -1,0 +1,87 @@
+"""Airflow in the lab: login required, a DAG run on a Celery worker, import errors shown."""
+
+import time
+
+import pytest
+import requests
+
+from helpers import run_tool
+from labkit import HOSTS, lab_secret, on_host, stage
+
+pytestmark = pytest.mark.lab
+
+SCHEDULER = "spark-master-01"
+WORKERS = {"spark-worker-01", "spark-worker-02", "spark-worker-03"}
+API = f"http://{HOSTS[SCHEDULER].address}:8080"
+BROKEN_DAG = "/var/lib/airflow/dags/lab_broken.py"
+
+
+def token(password: str) -> requests.Response:
+    return requests.post(
+        f"{API}/auth/token", json={"username": "admin", "password": password}, timeout=30
+    )
+
+
+@pytest.fixture(scope="module")
+def api() -> requests.Session:
+    answer = token(lab_secret("vault_airflow_admin_password"))
+    assert answer.status_code in (200, 201), answer.text
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return session
+
+
+def test_the_api_refuses_anonymous_and_wrong_password_access():
+    assert requests.get(f"{API}/api/v2/dags", timeout=30).status_code == 401
+    assert token("not-the-password").status_code == 401
+
+
+def test_every_component_reports_healthy(api):
+    health = api.get(f"{API}/api/v2/monitor/health", timeout=30).json()
+    for component in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
+        assert health[component]["status"] == "healthy", health
+
+
+def wait_for_run(api: requests.Session, dag_id: str, run_id: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = api.get(f"{API}/api/v2/dags/{dag_id}/dagRuns/{run_id}", timeout=30).json()["state"]
+        if state in ("success", "failed"):
+            return state
+        time.sleep(3)
+    return state
+
+
+def test_a_triggered_dag_runs_on_a_celery_worker(api):
+    started = time.monotonic()
+    dag = f"{API}/api/v2/dags/platform_smoke"
+    assert api.patch(dag, json={"is_paused": False}, timeout=30).status_code == 200
+    run = api.post(f"{dag}/dagRuns", json={"logical_date": None}, timeout=30)
+    assert run.status_code == 200, run.text
+    run_id = run.json()["dag_run_id"]
+    assert wait_for_run(api, "platform_smoke", run_id, timeout=300) == "success"
+    task = api.get(f"{dag}/dagRuns/{run_id}/taskInstances/report_worker", timeout=30).json()
+    xcom = api.get(
+        f"{dag}/dagRuns/{run_id}/taskInstances/report_worker/xcomEntries/return_value",
+        timeout=30,
+    ).json()
+    assert task["hostname"] in WORKERS, task
+    assert xcom["value"] in WORKERS, xcom
+    stage("platform_smoke triggered and run on a Celery worker", started)
+
+
+def test_a_dag_that_fails_to_import_is_shown_and_fails_the_play(api):
+    on_host(SCHEDULER, f"printf 'import no_such_module\\n' > {BROKEN_DAG}")
+    try:
+        on_host(SCHEDULER, "airflow dags reserialize")
+        errors = api.get(f"{API}/api/v2/importErrors", timeout=30).json()["import_errors"]
+        assert [e["filename"] for e in errors if "no_such_module" in e["stack_trace"]], errors
+        play = run_tool(
+            "bdp", "deploy", "-i", "inventories/lab", "--playbook", "ansible/airflow.yml"
+        )
+        assert play.returncode != 0
+        assert "fail to import" in play.stdout and "lab_broken.py" in play.stdout, play.stdout[
+            -3000:
+        ]
+    finally:
+        on_host(SCHEDULER, f"rm -f {BROKEN_DAG} && airflow dags reserialize")
