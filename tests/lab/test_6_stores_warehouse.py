@@ -64,8 +64,8 @@ def connect(user: str, password: str, ca_file=None, **options):
 
 
 def writer(ca_file):
-    # autocommit: MariaDB 10.11's EXCHANGE PARTITION waits on its own session's read view
-    # and fails with a lock wait timeout when autocommit is off (seen in the lab).
+    # autocommit: in a session with autocommit off, MariaDB 10.11.18 fails EXCHANGE PARTITION
+    # with a lock wait timeout (1205), even right after a COMMIT (seen in the lab).
     return connect(
         "etl_writer", lab_secret("vault_mysql_etl_writer_password"), ca_file, autocommit=True
     )
