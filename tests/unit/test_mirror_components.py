@@ -6,6 +6,7 @@ from bdp.mirror.components import LAYOUT_REVISION, plan
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import load_versions
+from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_id
 from bdp.paths import repo_root
 
 VERSIONS = {
@@ -22,6 +23,7 @@ VERSIONS = {
     "airflow": "3.3.2",
 }
 SOURCE = Path("ansible/group_vars/all/versions.yml")
+AIRFLOW_LOCK_ID = lock_id(AIRFLOW_LOCK)
 
 
 def by_name(versions=VERSIONS, only=None):
@@ -50,8 +52,8 @@ def test_archive_paths_repeat_the_official_download_paths():
             "librdkafka-2.16.1",
         ),
         "airflow": (
-            "pypi/airflow/3.3.2/airflow-wheelhouse-3.3.2-cp311-linux-x86_64.tar.gz",
-            "airflow-wheelhouse-3.3.2",
+            f"pypi/airflow/3.3.2/airflow-wheelhouse-3.3.2-{AIRFLOW_LOCK_ID}-cp311-linux-x86_64.tar.gz",
+            f"airflow-wheelhouse-3.3.2-{AIRFLOW_LOCK_ID}",
         ),
     }
 
@@ -133,9 +135,10 @@ def test_the_repository_versions_file_plans_every_component():
 def test_the_airflow_wheel_house_is_rebuilt_when_its_lock_changes(monkeypatch):
     from bdp.mirror import components
 
-    before = by_name()["airflow"].inputs()
-    monkeypatch.setattr(components, "lock_digest", lambda lock: "0" * 64)
-    assert by_name()["airflow"].inputs() != before
+    before = by_name()["airflow"]
+    monkeypatch.setattr(components, "lock_id", lambda lock: "0" * 12)
+    after = by_name()["airflow"]
+    assert after.inputs() != before.inputs() and after.archive != before.archive
 
 
 def test_opensearch_plugins_follow_their_versions_and_missing_names_the_gaps():

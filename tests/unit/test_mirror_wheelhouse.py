@@ -71,4 +71,4 @@ def test_the_airflow_lock_pins_the_bill_of_materials_version():
 def test_a_missing_lock_is_named(monkeypatch, tmp_path):
     monkeypatch.setattr(wheelhouse, "repo_root", lambda: tmp_path)
     with pytest.raises(MirrorError, match="make lock"):
-        wheelhouse.lock_digest(wheelhouse.AIRFLOW_LOCK)
+        wheelhouse.lock_id(wheelhouse.AIRFLOW_LOCK)

@@ -14,7 +14,7 @@ from typing import Any
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import require
-from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_digest
+from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_id
 
 # Bump when an assembler changes what it puts in an archive, so cached archives are rebuilt.
 LAYOUT_REVISION = 3
@@ -246,15 +246,15 @@ LIBRDKAFKA_WHEEL = "confluent_kafka-{version}-cp311-cp311-manylinux_2_28_x86_64.
 
 
 def airflow(v: Callable[[str], str]) -> Component:
-    version = v("airflow")
-    name = f"airflow-wheelhouse-{version}"
+    version, lock = v("airflow"), lock_id(AIRFLOW_LOCK)
+    name = f"airflow-wheelhouse-{version}-{lock}"
     return Component(
         name="airflow",
         version=version,
         archive=f"pypi/airflow/{version}/{name}-cp311-linux-x86_64.tar.gz",
         top_dir=name,
         versions=(("airflow", version),),
-        pypi=(f"{AIRFLOW_LOCK} (sha256 {lock_digest(AIRFLOW_LOCK)})",),
+        pypi=(f"{AIRFLOW_LOCK} (id {lock})",),
         missing=(
             "nothing of Airflow itself; the wheels fit CPython 3.11 on x86_64 Linux only"
             " (Debian 12's Python), and sdist-only requirements are built into wheels",

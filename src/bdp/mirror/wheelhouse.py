@@ -18,17 +18,19 @@ from bdp.mirror.pypi import pip_command
 from bdp.paths import repo_root
 
 AIRFLOW_LOCK = "requirements-airflow.lock"
+LOCK_ID_LENGTH = 12
 # CPython tags the hosts' Python (3.11 on Debian 12) accepts in a wheel's name.
 HOST_PYTHON_TAGS = ("py3", "py2.py3", "cp311", "cp3", "abi3")
 HOST_PLATFORM = re.compile(r"^(any|(manylinux\w*|linux)_x86_64)$")
 
 
-def lock_digest(lock: str) -> str:
-    """SHA-256 of a lock in the checkout, so a changed lock rebuilds the house."""
+def lock_id(lock: str) -> str:
+    """Short SHA-256 of a lock in the checkout; it names the house, so a changed lock is a
+    new archive. Trailing white space is ignored, as Ansible's file lookup strips it."""
     path = repo_root() / lock
     if not path.is_file():
         raise MirrorError(f"{path} is missing: run `make lock`")
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(path.read_text().rstrip().encode()).hexdigest()[:LOCK_ID_LENGTH]
 
 
 def pinned(lock_text: str) -> dict[str, str]:
