@@ -1,10 +1,12 @@
 """What the lab test modules share: the lab's hosts and how to drive it."""
 
+import threading
 import time
+from collections.abc import Callable
 
 from bdp.lab.topology import load_lab
 from bdp.lab.vault import read_secret
-from helpers import REPO, run_tool
+from helpers import REPO, play_recap, run_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
 HOSTS = {host.name: host for host in LAB.hosts}
@@ -12,6 +14,27 @@ HOSTS = {host.name: host for host in LAB.hosts}
 
 def stage(name: str, started: float) -> None:
     print(f"\n[lab] {name}: {time.monotonic() - started:.0f}s", flush=True)
+
+
+def rolling_restart_under_load(
+    playbook: str, hosts: list[str], what: str, load: Callable[[threading.Event], None]
+) -> None:
+    """Run a rolling-restart playbook while load(stop) runs in a thread, from a few seconds
+    before until a few seconds after; the playbook must succeed on exactly these hosts."""
+    stop = threading.Event()
+    worker = threading.Thread(target=load, args=(stop,), daemon=True)
+    worker.start()
+    started = time.monotonic()
+    try:
+        time.sleep(5)
+        rolling = run_tool("ansible-playbook", "-i", "inventories/lab", playbook)
+        stage(what, started)
+        assert rolling.returncode == 0, rolling.stdout[-4000:]
+        assert sorted(play_recap(rolling.stdout)) == sorted(hosts)
+        time.sleep(5)
+    finally:
+        stop.set()
+        worker.join()
 
 
 def bdp_lab(*args: str):

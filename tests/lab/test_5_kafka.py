@@ -9,8 +9,16 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
-from helpers import REPO, play_recap, run_tool
-from labkit import HOSTS, KAFKA_BOOTSTRAP, KAFKA_HOSTS, kafka_auth, lab_secret, on_host, stage
+from helpers import REPO, run_tool
+from labkit import (
+    HOSTS,
+    KAFKA_BOOTSTRAP,
+    KAFKA_HOSTS,
+    kafka_auth,
+    lab_secret,
+    on_host,
+    rolling_restart_under_load,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -131,9 +139,9 @@ def test_rolling_restart_keeps_every_acknowledged_number_exactly_once():
         request_timeout_ms=30000,
         retry_backoff_ms=500,
     )
-    futures, stop = [], threading.Event()
+    futures = []
 
-    def send_numbers() -> None:
+    def send_numbers(stop: threading.Event) -> None:
         number = 0
         while not stop.is_set():
             futures.append(
@@ -144,21 +152,14 @@ def test_rolling_restart_keeps_every_acknowledged_number_exactly_once():
             number += 1
             time.sleep(0.01)
 
-    sender = threading.Thread(target=send_numbers, daemon=True)
-    sender.start()
-    started = time.monotonic()
     try:
-        time.sleep(5)
-        rolling = run_tool(
-            "ansible-playbook", "-i", "inventories/lab", "ansible/rolling_restart_kafka.yml"
+        rolling_restart_under_load(
+            "ansible/rolling_restart_kafka.yml",
+            KAFKA_HOSTS,
+            "rolling restart of 3 Kafka brokers under load",
+            send_numbers,
         )
-        stage("rolling restart of 3 Kafka brokers under load", started)
-        assert rolling.returncode == 0, rolling.stdout[-4000:]
-        assert sorted(play_recap(rolling.stdout)) == sorted(KAFKA_HOSTS)
-        time.sleep(5)
     finally:
-        stop.set()
-        sender.join()
         producer.flush(timeout=300)
     sent = len(futures)
     failed = [f for f in futures if f.failed()]
