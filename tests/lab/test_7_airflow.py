@@ -71,7 +71,10 @@ def test_a_triggered_dag_runs_on_a_celery_worker(api):
 
 
 def test_a_dag_that_fails_to_import_is_shown_and_fails_the_play(api):
-    on_host(SCHEDULER, f"printf 'import no_such_module\\n' > {BROKEN_DAG}")
+    # a file must mention both "airflow" and "dag" for Airflow to parse it
+    on_host(
+        SCHEDULER, f"printf 'from airflow.sdk import dag\\nimport no_such_module\\n' > {BROKEN_DAG}"
+    )
     try:
         on_host(SCHEDULER, "airflow dags reserialize")
         errors = broken_dag_errors(api)
