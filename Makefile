@@ -38,8 +38,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 lock: ## re-resolve requirements*.in into hash-pinned locks (Python 3.11: the control machine's and the hosts')
 	$(HOST_PYTHON) -m uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
-	$(HOST_PYTHON) -m uv pip compile -q requirements-airflow.in -o requirements-airflow.lock \
-	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes
+	for house in airflow collectors; do \
+	  $(HOST_PYTHON) -m uv pip compile -q requirements-$$house.in -o requirements-$$house.lock \
+	    --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes; \
+	done
 
 mirror: setup ## build the artifact mirror from the package registries (cached)
 	$(BIN)/bdp mirror build
@@ -63,8 +65,8 @@ health: ## print the inventory and the health of what is deployed
 demo: setup mirror lab-up deploy health ## the main job: mirror, lab, deploy, report
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests roles
-	$(BIN)/ruff format --check src tests roles
+	$(BIN)/ruff check src tests roles collectors spark_jobs bench
+	$(BIN)/ruff format --check src tests roles collectors spark_jobs bench
 	$(BIN)/ansible-lint --nocolor -q
 
 test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
