@@ -6,7 +6,7 @@ from bdp.mirror.components import LAYOUT_REVISION, plan
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import load_versions
-from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_id
+from bdp.mirror.wheelhouse import AIRFLOW_LOCK, COLLECTORS_LOCK, lock_id
 from bdp.paths import repo_root
 
 VERSIONS = {
@@ -24,6 +24,7 @@ VERSIONS = {
 }
 SOURCE = Path("ansible/group_vars/all/versions.yml")
 AIRFLOW_LOCK_ID = lock_id(AIRFLOW_LOCK)
+COLLECTORS_LOCK_ID = lock_id(COLLECTORS_LOCK)
 
 
 def by_name(versions=VERSIONS, only=None):
@@ -54,6 +55,11 @@ def test_archive_paths_repeat_the_official_download_paths():
         "airflow": (
             f"pypi/airflow/3.3.2/airflow-wheelhouse-3.3.2-{AIRFLOW_LOCK_ID}-cp311-linux-x86_64.tar.gz",
             f"airflow-wheelhouse-3.3.2-{AIRFLOW_LOCK_ID}",
+        ),
+        "collectors": (
+            f"pypi/collectors/2.16.1/collectors-wheelhouse-2.16.1-{COLLECTORS_LOCK_ID}"
+            "-cp311-linux-x86_64.tar.gz",
+            f"collectors-wheelhouse-2.16.1-{COLLECTORS_LOCK_ID}",
         ),
     }
 
@@ -129,6 +135,7 @@ def test_the_repository_versions_file_plans_every_component():
         "spark",
         "librdkafka",
         "airflow",
+        "collectors",
     ]
 
 

@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from bdp.mirror import wheelhouse
+from bdp.mirror.components import WHEEL_HOUSES
 from bdp.mirror.errors import MirrorError
 from helpers import REPO
 
@@ -60,12 +61,14 @@ def test_requirements_pin_each_wheel_by_its_own_hash(tmp_path):
     assert wheelhouse.requirements([wheel]) == f"six==1.17.0 --hash=sha256:{digest}\n"
 
 
-def test_the_airflow_lock_pins_the_bill_of_materials_version():
+@pytest.mark.parametrize("name", sorted(WHEEL_HOUSES))
+def test_each_lock_pins_the_bill_of_materials_version(name):
     import yaml
 
+    house = WHEEL_HOUSES[name]
     versions = yaml.safe_load((REPO / "ansible/group_vars/all/versions.yml").read_text())
-    lock = (REPO / wheelhouse.AIRFLOW_LOCK).read_text()
-    assert wheelhouse.pinned(lock)["apache-airflow"] == versions["bdp_versions"]["airflow"]
+    lock = (REPO / house.lock).read_text()
+    assert wheelhouse.pinned(lock)[house.project] == versions["bdp_versions"][house.version_key]
 
 
 def test_a_missing_lock_is_named(monkeypatch, tmp_path):

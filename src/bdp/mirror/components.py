@@ -14,7 +14,7 @@ from typing import Any
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.versions import require
-from bdp.mirror.wheelhouse import AIRFLOW_LOCK, lock_id
+from bdp.mirror.wheelhouse import AIRFLOW_LOCK, COLLECTORS_LOCK, lock_id
 
 # Bump when an assembler changes what it puts in an archive, so cached archives are rebuilt.
 LAYOUT_REVISION = 3
@@ -245,21 +245,45 @@ def librdkafka(v: Callable[[str], str]) -> Component:
 LIBRDKAFKA_WHEEL = "confluent_kafka-{version}-cp311-cp311-manylinux_2_28_x86_64.whl"
 
 
-def airflow(v: Callable[[str], str]) -> Component:
-    version, lock = v("airflow"), lock_id(AIRFLOW_LOCK)
-    name = f"airflow-wheelhouse-{version}-{lock}"
+@dataclass(frozen=True)
+class WheelHouse:
+    """A hash-pinned lock whose `project` must be pinned at bdp_versions[`version_key`]."""
+
+    lock: str
+    project: str
+    version_key: str
+
+
+WHEEL_HOUSES = {
+    "airflow": WheelHouse(AIRFLOW_LOCK, "apache-airflow", "airflow"),
+    "collectors": WheelHouse(COLLECTORS_LOCK, "confluent-kafka", "confluent_kafka"),
+}
+
+
+def _wheel_house(name: str, v: Callable[[str], str]) -> Component:
+    house = WHEEL_HOUSES[name]
+    version, lock = v(house.version_key), lock_id(house.lock)
+    top_dir = f"{name}-wheelhouse-{version}-{lock}"
     return Component(
-        name="airflow",
+        name=name,
         version=version,
-        archive=f"pypi/airflow/{version}/{name}-cp311-linux-x86_64.tar.gz",
-        top_dir=name,
-        versions=(("airflow", version),),
-        pypi=(f"{AIRFLOW_LOCK} (id {lock})",),
+        archive=f"pypi/{name}/{version}/{top_dir}-cp311-linux-x86_64.tar.gz",
+        top_dir=top_dir,
+        versions=((house.version_key, version),),
+        pypi=(f"{house.lock} (id {lock})",),
         missing=(
-            "nothing of Airflow itself; the wheels fit CPython 3.11 on x86_64 Linux only"
-            " (Debian 12's Python), and sdist-only requirements are built into wheels",
+            f"nothing of {house.project} itself; the wheels fit CPython 3.11 on x86_64 Linux"
+            " only (Debian 12's Python), and sdist-only requirements are built into wheels",
         ),
     )
+
+
+def airflow(v: Callable[[str], str]) -> Component:
+    return _wheel_house("airflow", v)
+
+
+def collectors(v: Callable[[str], str]) -> Component:
+    return _wheel_house("collectors", v)
 
 
 FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
@@ -270,6 +294,7 @@ FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "spark": spark,
     "librdkafka": librdkafka,
     "airflow": airflow,
+    "collectors": collectors,
 }
 
 

@@ -18,6 +18,7 @@ from bdp.mirror.pypi import pip_command
 from bdp.paths import repo_root
 
 AIRFLOW_LOCK = "requirements-airflow.lock"
+COLLECTORS_LOCK = "requirements-collectors.lock"
 LOCK_ID_LENGTH = 12
 # CPython tags the hosts' Python (3.11 on Debian 12) accepts in a wheel's name.
 HOST_PYTHON_TAGS = ("py3", "py2.py3", "cp311", "cp3", "abi3")

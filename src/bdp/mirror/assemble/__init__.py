@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bdp.mirror.assemble import airflow, cassandra, hadoop, kafka, librdkafka, opensearch, spark
+from bdp.mirror.assemble import cassandra, hadoop, kafka, librdkafka, opensearch, spark, wheels
 from bdp.mirror.assemble.common import Assembly, Workspace
 from bdp.mirror.components import Component
 
@@ -15,5 +15,6 @@ ASSEMBLERS: dict[str, Callable[[Component, Workspace], Assembly]] = {
     "opensearch": opensearch.assemble,
     "spark": spark.assemble,
     "librdkafka": librdkafka.assemble,
-    "airflow": airflow.assemble,
+    "airflow": wheels.assemble,
+    "collectors": wheels.assemble,
 }

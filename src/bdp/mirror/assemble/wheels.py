@@ -1,21 +1,22 @@
-"""Airflow: a wheel house of requirements-airflow.lock that the airflow role installs."""
+"""Wheel houses: every wheel of a hash-pinned lock, for a role to install into a virtualenv."""
 
 from __future__ import annotations
 
 from bdp.mirror import wheelhouse
 from bdp.mirror.assemble.common import Assembly, Workspace
-from bdp.mirror.components import Component
+from bdp.mirror.components import WHEEL_HOUSES, Component
 from bdp.mirror.errors import MirrorError
 from bdp.paths import repo_root
 
 
 def assemble(component: Component, ws: Workspace) -> Assembly:
-    lock = repo_root() / wheelhouse.AIRFLOW_LOCK
+    house = WHEEL_HOUSES[component.name]
+    lock = repo_root() / house.lock
     pinned = wheelhouse.pinned(lock.read_text())
-    if pinned.get("apache-airflow") != component.version:
+    if pinned.get(house.project) != component.version:
         raise MirrorError(
-            f"{lock.name} pins apache-airflow=={pinned.get('apache-airflow')}, but bdp_versions"
-            f" says {component.version}: edit requirements-airflow.in and run `make lock`"
+            f"{lock.name} pins {house.project}=={pinned.get(house.project)}, but bdp_versions"
+            f" says {component.version}: edit {lock.stem}.in and run `make lock`"
         )
     root = ws.root(component)
     ws.log(f"building the wheels of {len(pinned)} pinned requirements with pip")
