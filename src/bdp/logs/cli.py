@@ -1,15 +1,14 @@
 """`bdp logs search`: find log records by service, host, level, time range and text."""
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bdp.errors import BdpError
+from bdp.inventory import addresses, listing
 from bdp.lab.topology import is_lab_inventory, load_lab
 from bdp.lab.vault import read_secret
 from bdp.logs import output
@@ -29,21 +28,7 @@ class Endpoint:
 
 def coordinator_url(inventory: Path) -> str:
     """https://<first opensearch_coordinator host>:9200, from the inventory."""
-    ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
-    listing = subprocess.run(
-        [str(ansible_inventory), "-i", str(inventory), "--list"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if listing.returncode != 0:
-        raise BdpError(f"cannot read inventory {inventory}: {listing.stderr.strip()[-500:]}")
-    data = json.loads(listing.stdout)
-    hosts = data.get("opensearch_coordinator", {}).get("hosts", [])
-    if not hosts:
-        raise BdpError(f"inventory {inventory} has no opensearch_coordinator host; pass --url")
-    host_vars = data.get("_meta", {}).get("hostvars", {}).get(hosts[0], {})
-    return f"https://{host_vars.get('ansible_host', hosts[0])}:{PORT}"
+    return f"https://{addresses(listing(inventory), 'opensearch_coordinator', inventory)[0]}:{PORT}"
 
 
 def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:

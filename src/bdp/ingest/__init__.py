@@ -1,0 +1,5 @@
+"""`bdp ingest`: the state of event ingestion, API to Kafka to lake (DESIGN D5)."""
+
+from bdp.ingest.cli import register
+
+__all__ = ["register"]

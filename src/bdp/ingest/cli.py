@@ -1,0 +1,89 @@
+"""`bdp ingest status`: per source, API cursor, Kafka counts, lake lag, latest complete day."""
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from bdp.errors import BdpError
+from bdp.ingest import probes
+from bdp.ingest.status import SourceStatus, as_table, summarise
+from bdp.inventory import addresses, listing
+from bdp.lab.topology import is_lab_inventory, load_lab
+from bdp.lab.vault import read_secret
+
+SOURCES = "game,lodging,raid,ads"
+
+
+def kafka_password(args: argparse.Namespace, inventory: Path) -> str:
+    password = os.environ.get("BDP_KAFKA_PASSWORD", "")
+    if not password and args.kafka_user == "admin" and is_lab_inventory(inventory):
+        settings = load_lab(inventory).settings
+        password = read_secret(settings, inventory, "vault_kafka_admin_password")
+    if not password:
+        raise BdpError(f"no Kafka password for {args.kafka_user}: set BDP_KAFKA_PASSWORD")
+    return password
+
+
+def gather(args: argparse.Namespace) -> list[SourceStatus]:
+    inventory = Path(args.inventory)
+    resolved = listing(inventory)
+    sources = [s for s in args.sources.split(",") if s]
+    bootstrap = ",".join(f"{a}:{args.kafka_port}" for a in addresses(resolved, "kafka", inventory))
+    password = kafka_password(args, inventory)
+    namenode = f"http://{addresses(resolved, 'hdfs_namenode', inventory)[0]}:{args.namenode_port}"
+    ports = list(range(args.status_port_base, args.status_port_base + len(sources)))
+    collectors = probes.collector_statuses(addresses(resolved, "collectors", inventory), ports)
+    lake_state = probes.hdfs_json(namenode, f"{args.checkpoint}/bdp-state/latest.json")
+    return [
+        summarise(
+            source,
+            collectors.get(source),
+            probes.topic_offsets(bootstrap, args.kafka_user, password, f"{source}.events"),
+            probes.topic_offsets(bootstrap, args.kafka_user, password, f"{source}.dlq"),
+            lake_state,
+        )
+        for source in sources
+    ]
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    rows = gather(args)
+    if args.json:
+        sys.stdout.write("".join(json.dumps(asdict(row)) + "\n" for row in rows))
+    else:
+        sys.stdout.write(as_table(rows))
+    return 0
+
+
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subparsers.add_parser("ingest", help="state of event ingestion (API, Kafka, lake)")
+    commands = parser.add_subparsers(dest="ingest_command", required=True, metavar="COMMAND")
+    status = commands.add_parser(
+        "status",
+        help="per source: API cursor, produced, rejected, lake lag, latest complete day",
+        description="Ask every collector for its cursor, Kafka for the events and dead-letter "
+        "topics' sizes, and the lake writer's state in HDFS for its offsets and complete days. "
+        "Kafka login: --kafka-user and BDP_KAFKA_PASSWORD (the lab's admin password is read "
+        "from its vault).",
+    )
+    status.add_argument("--sources", default=SOURCES, help="default: %(default)s")
+    status.add_argument("--json", action="store_true", help="one JSON object per source")
+    status.add_argument("--kafka-user", default="admin", help="default: %(default)s")
+    status.add_argument("--kafka-port", type=int, default=9092, help="default: %(default)s")
+    status.add_argument("--namenode-port", type=int, default=9870, help="default: %(default)s")
+    status.add_argument(
+        "--status-port-base",
+        type=int,
+        default=8711,
+        help="first collector status port (collectors_status_port_base; default: %(default)s)",
+    )
+    status.add_argument(
+        "--checkpoint",
+        default="/lake/_checkpoints/lake-writer",
+        help="lake writer checkpoint in HDFS (default: %(default)s)",
+    )
+    status.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    status.set_defaults(func=cmd_status)

@@ -1,0 +1,69 @@
+"""Ask each stage of ingestion for its state: collectors, Kafka, the lake writer's HDFS file."""
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from bdp.errors import BdpError
+from bdp.ingest.status import Offsets
+
+TIMEOUT_S = 5
+
+
+def collector_statuses(hosts: list[str], ports: list[int]) -> dict[str, dict[str, Any]]:
+    """Every collector's /status, by source. Each host runs some sources, each source has its
+    own port; ports where nothing listens are skipped."""
+    found: dict[str, dict[str, Any]] = {}
+    for host in hosts:
+        for port in ports:
+            try:
+                with urllib.request.urlopen(f"http://{host}:{port}/status", timeout=TIMEOUT_S) as r:
+                    status = json.load(r)
+            except (OSError, ValueError):
+                continue
+            found[str(status.get("source"))] = status
+    return found
+
+
+def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offsets:
+    """(low, high) watermark of each partition of `topic`."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "SCRAM-SHA-512",
+            "sasl.username": user,
+            "sasl.password": password,
+            "group.id": "bdp-ingest-status",  # never joins: watermarks need no group
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic, timeout=TIMEOUT_S * 2)
+        partitions = metadata.topics[topic].partitions
+        if metadata.topics[topic].error or not partitions:
+            raise BdpError(f"Kafka at {bootstrap} has no topic {topic}")
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT_S)
+            for p in sorted(partitions)
+        }
+    except KafkaException as exc:
+        raise BdpError(f"Kafka at {bootstrap} did not answer for {topic}: {exc}") from None
+    finally:
+        consumer.close()
+
+
+def hdfs_json(namenode_url: str, path: str) -> dict[str, Any] | None:
+    """A small JSON file read through WebHDFS; None if it does not exist (yet)."""
+    url = f"{namenode_url}/webhdfs/v1{path}?op=OPEN&user.name=spark"
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S * 2) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise BdpError(f"WebHDFS refused {path}: HTTP {exc.code}") from None
+    except OSError as exc:
+        raise BdpError(f"WebHDFS at {namenode_url} is unreachable: {exc}") from None

@@ -1,0 +1,77 @@
+"""Per-source ingestion status from what each stage reports (pure: no I/O)."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# (low, high) watermark of each partition of a topic.
+Offsets = dict[int, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    api_cursor: int | None  # None: the collector did not answer
+    api_lag: int | None  # events the API has released that the collector has not polled
+    produced: int  # records in <source>.events (duplicates of the API included)
+    rejected: int  # records in <source>.dlq
+    lake_lag: int  # records of <source>.events the lake writer has not committed
+    complete_through: str | None  # newest day with _SUCCESS
+    late: int  # events that came after their day was complete (/lake/late)
+    collector_error: str | None
+
+
+def records(offsets: Offsets) -> int:
+    return sum(high - low for low, high in offsets.values())
+
+
+def lake_lag(events: Offsets, committed: dict[str, int]) -> int:
+    """Records between the lake writer's committed offsets and the topic's end."""
+    return sum(high - max(low, committed.get(str(p), low)) for p, (low, high) in events.items())
+
+
+def summarise(
+    source: str,
+    collector: dict[str, Any] | None,
+    events: Offsets,
+    dlq: Offsets,
+    lake_state: dict[str, Any] | None,
+) -> SourceStatus:
+    lake = (lake_state or {}).get("sources", {}).get(source, {})
+    committed = lake.get("offsets", {}).get(f"{source}.events", {})
+    return SourceStatus(
+        source=source,
+        api_cursor=collector.get("cursor") if collector else None,
+        api_lag=collector.get("lag") if collector else None,
+        produced=records(events),
+        rejected=records(dlq),
+        lake_lag=lake_lag(events, committed),
+        complete_through=lake.get("complete_through"),
+        late=int(lake.get("rows_late", 0)),
+        collector_error=(collector or {}).get("last_error") if collector else "no answer",
+    )
+
+
+COLUMNS = (
+    ("source", "SOURCE"),
+    ("api_cursor", "API CURSOR"),
+    ("api_lag", "API LAG"),
+    ("produced", "PRODUCED"),
+    ("rejected", "REJECTED"),
+    ("lake_lag", "LAKE LAG"),
+    ("complete_through", "COMPLETE THROUGH"),
+    ("late", "LATE"),
+    ("collector_error", "COLLECTOR ERROR"),
+)
+
+
+def as_table(rows: list[SourceStatus]) -> str:
+    cells = [[title for _, title in COLUMNS]]
+    cells += [
+        ["-" if (v := asdict(row)[key]) is None else str(v) for key, _ in COLUMNS] for row in rows
+    ]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        + "\n"
+        for line in cells
+    )

@@ -1,0 +1,45 @@
+from bdp.ingest.status import as_table, lake_lag, records, summarise
+
+EVENTS = {0: (0, 120), 1: (10, 50)}
+STATE = {
+    "batch_id": 7,
+    "sources": {
+        "game": {
+            "offsets": {"game.events": {"0": 100, "1": 50}},
+            "complete_through": "2026-11-02",
+            "rows_late": 3,
+        }
+    },
+}
+
+
+def test_records_count_what_retention_kept():
+    assert records(EVENTS) == 160
+
+
+def test_lake_lag_counts_from_committed_offsets_or_the_topic_start():
+    assert lake_lag(EVENTS, {"0": 100, "1": 50}) == 20
+    assert lake_lag(EVENTS, {}) == 160
+    # An offset behind retention counts from what the topic still has.
+    assert lake_lag({0: (40, 60)}, {"0": 5}) == 20
+
+
+def test_summary_joins_the_collector_kafka_and_lake_views():
+    collector = {"source": "game", "cursor": 900, "lag": 4, "last_error": None}
+    row = summarise("game", collector, EVENTS, {0: (0, 9)}, STATE)
+    assert (row.api_cursor, row.api_lag, row.produced, row.rejected) == (900, 4, 160, 9)
+    assert (row.lake_lag, row.complete_through, row.late) == (20, "2026-11-02", 3)
+    assert row.collector_error is None
+
+
+def test_a_silent_collector_and_no_lake_state_are_shown_as_such():
+    row = summarise("ads", None, {0: (0, 5)}, {}, None)
+    assert (row.api_cursor, row.collector_error, row.lake_lag, row.complete_through) == (
+        None,
+        "no answer",
+        5,
+        None,
+    )
+    table = as_table([row])
+    assert table.splitlines()[0].split()[:2] == ["SOURCE", "API"]
+    assert table.splitlines()[1].split()[:3] == ["ads", "-", "-"]
