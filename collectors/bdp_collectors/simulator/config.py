@@ -1,6 +1,6 @@
 """Configuration of the event API service (JSON file, see collectors/README.md)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +10,15 @@ from bdp_collectors.configfile import ConfigError, get, get_int, get_number
 
 STREAM_FAULTS = ("duplicate", "late", "malformed_json", "schema_violation", "oversized")
 REQUEST_FAULTS = ("throttle", "server_error", "html", "cursor_backwards")
+
+
+def pick(roll: float, probabilities: Mapping[str, float], names: Sequence[str]) -> str | None:
+    """The name whose slice of [0, 1) holds `roll`, slices in `names` order; None past them."""
+    for name in names:
+        if roll < probabilities[name]:
+            return name
+        roll -= probabilities[name]
+    return None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ CHEATER_CHAMPION = "Nox"
 MAP_SIZE = 15000.0
 MAX_STEP = 350.0  # the farthest an honest move goes
 TELEPORT_MIN = 4000.0  # the shortest cheating jump; twice it stays below MAP_SIZE / sqrt(2)
-ROOM_EVENTS = (150, 400)  # events a room lasts
+ROOM_EVENTS = (150, 400)  # events a room lasts at most
+ROOM_MINUTES = (20, 45)  # and its match length
 ACCOUNTS = 800
 MOVE_KEYS = ("right_click", "a", "q", "w", "e", "r", "d", "f")
 ITEM_KEYS = ("p", "shop_click")
@@ -40,6 +41,7 @@ class Player:
 class Room:
     room_id: str
     started_ms: int
+    ends_ms: int
     remaining: int
     players: list[Player] = field(default_factory=list)
 
@@ -56,7 +58,8 @@ class GameGenerator:
 
     def _open_room(self, rng: random.Random, ms: int) -> Room:
         self.opened += 1
-        room = Room(f"room-{self.opened:06d}", ms, rng.randint(*ROOM_EVENTS))
+        ends = ms + rng.randint(*ROOM_MINUTES) * 60_000
+        room = Room(f"room-{self.opened:06d}", ms, ends, rng.randint(*ROOM_EVENTS))
         accounts = rng.sample(range(ACCOUNTS), 10)
         for number, champion in zip(accounts, rng.sample(CHAMPIONS, 10), strict=True):
             x, y = rng.uniform(0, MAP_SIZE), rng.uniform(0, MAP_SIZE)
@@ -64,7 +67,7 @@ class GameGenerator:
         return room
 
     def _room(self, rng: random.Random, ms: int) -> Room:
-        self.rooms = [room for room in self.rooms if room.remaining > 0]
+        self.rooms = [room for room in self.rooms if room.remaining > 0 and ms < room.ends_ms]
         if len(self.rooms) < 3:
             self.rooms.append(self._open_room(rng, ms))
         room = rng.choice(self.rooms)

@@ -10,6 +10,8 @@ from bdp_collectors.simulator.timeline import ms_to_iso
 CLASSES = ("warrior", "mage", "priest", "rogue", "hunter")
 BOSSES = ("Ashen Warden", "Hollow King", "Tide Mother", "Iron Colossus", "Gloom Weaver")
 ARENA = 500.0
+SESSION_EVENTS = (40, 160)  # events a raid lasts at most
+SESSION_MINUTES = (15, 60)  # and its length
 CHAT_WORDS = (
     ("heal", "tank", "dps", "everyone", "mage", "rogue"),
     ("stack", "spread", "move", "wait", "focus", "pull back"),
@@ -31,6 +33,7 @@ class RaidSession:
     session_id: str
     boss_name: str
     raiders: list[Raider]
+    ends_ms: int
     remaining: int
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -45,7 +48,7 @@ class RaidGenerator:
         self.sessions: list[RaidSession] = []
         self.opened = 0
 
-    def _open(self, rng: random.Random) -> RaidSession:
+    def _open(self, rng: random.Random, ms: int) -> RaidSession:
         self.opened += 1
         raiders = [
             Raider(
@@ -61,11 +64,13 @@ class RaidGenerator:
         )
 
     def event(self, rng: random.Random, ms: int) -> dict[str, Any]:
-        self.sessions = [session for session in self.sessions if session.remaining > 0]
+        self.sessions = [s for s in self.sessions if s.remaining > 0 and ms < s.ends_ms]
         if len(self.sessions) < 4:
-            self.sessions.append(self._open(rng))
+            self.sessions.append(self._open(rng, ms))
         session = rng.choice(self.sessions)
         session.remaining -= 1
+        if ms + 60_000 >= session.ends_ms:
+            session.remaining = 0  # the last event before the time runs out ends the raid
         raider = rng.choice(session.raiders)
         x, y = session.positions.get(raider.account, (ARENA / 2, ARENA / 2))
         roll = rng.random()

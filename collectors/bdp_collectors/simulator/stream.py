@@ -9,7 +9,7 @@ from bdp_collectors.classify import item_id
 from bdp_collectors.events import canonical, raw_text
 from bdp_collectors.simulator.ads import AdsGenerator
 from bdp_collectors.simulator.base import Generator
-from bdp_collectors.simulator.config import ApiConfig, as_api_config
+from bdp_collectors.simulator.config import STREAM_FAULTS, ApiConfig, as_api_config, pick
 from bdp_collectors.simulator.faults import malformed, oversize, violate
 from bdp_collectors.simulator.game import GameGenerator
 from bdp_collectors.simulator.lodging import LodgingGenerator
@@ -31,6 +31,13 @@ GENERATORS: dict[str, type[Generator]] = {
 DUPLICATE_DISTANCE = 20  # a duplicate repeats one of this many previous valid items
 # Item kinds: valid ones, then the invalid ones with the reason class the collector gives them.
 VALID_KINDS = ("event", "late", "duplicate")
+KIND_OF_FAULT = {
+    "duplicate": "duplicate",
+    "late": "late",
+    "malformed_json": "malformed",
+    "schema_violation": "schema_violation",
+    "oversized": "oversized",
+}
 INVALID_KINDS = {"malformed": "malformed", "schema_violation": "schema", "oversized": "oversized"}
 
 
@@ -63,21 +70,6 @@ class Expected:
     invalid: list[ExpectedInvalid]  # in stream order
 
 
-def _pick_kind(rng: random.Random, faults: Mapping[str, float]) -> str:
-    roll = rng.random()
-    for kind, name in (
-        ("duplicate", "duplicate"),
-        ("late", "late"),
-        ("malformed", "malformed_json"),
-        ("schema_violation", "schema_violation"),
-        ("oversized", "oversized"),
-    ):
-        if roll < faults[name]:
-            return kind
-        roll -= faults[name]
-    return "event"
-
-
 def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[StreamItem]:
     """events_per_day * days items of `source`, a function of the config alone."""
     config = as_api_config(config)
@@ -92,7 +84,7 @@ def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[Str
     valid_positions: list[int] = []
     items: list[StreamItem] = []
     for position, ms in enumerate(times):
-        kind = _pick_kind(rng, config.faults)
+        kind = KIND_OF_FAULT.get(pick(rng.random(), config.faults, STREAM_FAULTS), "event")
         recent = [
             p for p in valid_positions[-DUPLICATE_DISTANCE:] if position - p <= DUPLICATE_DISTANCE
         ]
