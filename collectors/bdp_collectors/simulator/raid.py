@@ -59,9 +59,9 @@ class RaidGenerator:
             )
             for number in rng.sample(range(3000), rng.randint(5, 10))
         ]
-        return RaidSession(
-            f"raid-{self.opened:06d}", rng.choice(BOSSES), raiders, rng.randint(40, 160)
-        )
+        ends = ms + rng.randint(*SESSION_MINUTES) * 60_000
+        name = f"raid-{self.opened:06d}"
+        return RaidSession(name, rng.choice(BOSSES), raiders, ends, rng.randint(*SESSION_EVENTS))
 
     def event(self, rng: random.Random, ms: int) -> dict[str, Any]:
         self.sessions = [s for s in self.sessions if s.remaining > 0 and ms < s.ends_ms]
