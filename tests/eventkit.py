@@ -98,7 +98,7 @@ def collector_config(
 
 
 class FakeSink:
-    """Records what it is sent; `fail_calls` of its calls fail every record, `on_send` runs first."""
+    """Records what it gets; its first `fail_calls` calls fail all records; `on_send` runs first."""
 
     def __init__(self, fail_calls: int = 0) -> None:
         self.delivered: list[Any] = []

@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from eventkit import SCHEMA_DIR, TOKEN, ScriptedRandom, api_config, live_api, parse_api
 
 from bdp_collectors import SOURCES
 from bdp_collectors.classify import Accepted, classify
@@ -21,6 +20,7 @@ from bdp_collectors.simulator.game import CHEATER_CHAMPION, MAX_STEP, TELEPORT_M
 from bdp_collectors.simulator.state import load_or_create_t0
 from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_collectors.simulator.timeline import day_bounds_ms, event_times
+from eventkit import SCHEMA_DIR, TOKEN, ScriptedRandom, api_config, live_api, parse_api
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -216,7 +216,7 @@ def test_pagination_reaches_the_end_with_every_item(config, streams):
 def test_requests_are_refused_with_a_reason(config):
     with live_api(config) as base:
         for token in (None, "wrong"):
-            status, headers, body = get(f"{base}/v1/game/events", token=token)
+            status, _, body = get(f"{base}/v1/game/events", token=token)
             assert status == 401 and "bearer token" in json.loads(body)["error"]
         assert get(f"{base}/v1/chess/events")[0] == 404
         for query, message in (
