@@ -10,7 +10,7 @@ import time
 from types import FrameType
 
 from bdp import platformlog
-from bdp_collectors.configfile import ConfigError, read_json_object
+from bdp_collectors.configfile import ConfigError, config_parser, read_json_object
 from bdp_collectors.httpserve import make_server
 from bdp_collectors.simulator.config import parse_api_config
 from bdp_collectors.simulator.service import EventApi
@@ -21,12 +21,11 @@ log = logging.getLogger("bdp_collectors.api")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bdp_collectors.api",
-        description="Serve the deterministic event streams of game, lodging, raid and ads "
-        "over HTTP with cursor pagination, pacing and faults (DESIGN D5).",
+    parser = config_parser(
+        "python -m bdp_collectors.api",
+        "Serve the deterministic event streams of game, lodging, raid and ads over HTTP "
+        "with cursor pagination, pacing and faults (DESIGN D5).",
     )
-    parser.add_argument("--config", required=True, help="JSON config file (collectors/README.md)")
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,6 @@
 """Reading JSON configuration files with errors that name the file and the key."""
 
+import argparse
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,17 +11,26 @@ class ConfigError(ValueError):
     """A configuration that cannot be used; the message names the file and key."""
 
 
-def read_json_object(path: str | Path) -> dict[str, Any]:
-    """The JSON object in `path`; ConfigError naming the file otherwise."""
+def read_json_object(
+    path: str | Path, error_type: type[ValueError] = ConfigError
+) -> dict[str, Any]:
+    """The JSON object in `path`; `error_type` naming the file otherwise."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+        raise error_type(f"{path}: cannot read: {error.strerror}") from error
     except json.JSONDecodeError as error:
-        raise ConfigError(f"{path}: not JSON: {error}") from error
+        raise error_type(f"{path}: not JSON: {error}") from error
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must hold a JSON object")
+        raise error_type(f"{path}: must hold a JSON object")
     return data
+
+
+def config_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The command-line parser of a service configured by one JSON file (--config)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--config", required=True, help="JSON config file (collectors/README.md)")
+    return parser
 
 
 def get(

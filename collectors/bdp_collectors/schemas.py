@@ -1,6 +1,5 @@
 """Event schemas (schemas/events/<source>.json) and validation of events against them."""
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +8,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
+from bdp_collectors.configfile import read_json_object
 
 # jsonschema checks "format" only with optional packages, so event times get this check.
 UTC_MILLIS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -87,15 +88,7 @@ def build_schema(document: dict[str, Any], origin: str) -> EventSchema:
 
 def load_schema(path: str | Path) -> EventSchema:
     """The schema in `path`; SchemaFileError naming the file if it is missing or unusable."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise SchemaFileError(f"{path}: cannot read: {error.strerror}") from error
-    except json.JSONDecodeError as error:
-        raise SchemaFileError(f"{path}: not JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise SchemaFileError(f"{path}: not a JSON object")
-    return build_schema(document, str(path))
+    return build_schema(read_json_object(path, SchemaFileError), str(path))
 
 
 def default_schema_dir() -> Path:

@@ -13,7 +13,7 @@ from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector
 from bdp_collectors.collector.sink import KafkaSink
 from bdp_collectors.collector.status import status_handler
-from bdp_collectors.configfile import ConfigError, read_json_object
+from bdp_collectors.configfile import ConfigError, config_parser, read_json_object
 from bdp_collectors.httpserve import make_server, serve_in_thread
 from bdp_collectors.schemas import SchemaFileError, load_schema
 
@@ -21,12 +21,11 @@ log = logging.getLogger("bdp_collectors.collector")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bdp_collectors.collector",
-        description="Poll one source's event API, validate each event, and produce valid ones "
-        "to <source>.events and invalid ones to <source>.dlq (DESIGN D5).",
+    parser = config_parser(
+        "python -m bdp_collectors.collector",
+        "Poll one source's event API, validate each event, and produce valid ones to "
+        "<source>.events and invalid ones to <source>.dlq (DESIGN D5).",
     )
-    parser.add_argument("--config", required=True, help="JSON config file (collectors/README.md)")
     parser.add_argument(
         "--stop-at-end",
         action="store_true",
