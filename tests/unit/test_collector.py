@@ -258,3 +258,14 @@ def test_wrong_token_is_a_client_error(tmp_path, api):
         collector.hooks = Hooks(sleep=lambda s: collector.request_stop())
         collector.run()
     assert collector.stats.last_error.startswith("client_error: HTTP 401")
+
+
+def test_stop_while_kafka_fails_keeps_the_cursor_before_the_page(tmp_path, api):
+    sink = FakeSink(fail_calls=10**6)
+    with live_api(api) as base:
+        collector = make_collector(tmp_path, base, "game", sink, [])
+        collector.hooks = Hooks(sleep=lambda seconds: collector.request_stop())
+        assert collector.run(stop_at_end=True) == 0
+    assert sink.calls == 2 and sink.delivered == []
+    assert collector.stats.kafka_errors == 2
+    assert not (tmp_path / "game" / "cursor.json").exists()

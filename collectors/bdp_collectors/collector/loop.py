@@ -57,7 +57,9 @@ class Collector:
         self._last_metrics = float("-inf")
 
     def request_stop(self) -> None:
-        """Finish the page in hand (deliver it, store the cursor), then return from run()."""
+        """Finish the page in hand (deliver it, store the cursor), then return from run().
+
+        If Kafka is failing meanwhile, return at once without storing the cursor instead."""
         self.stopping.set()
 
     def _wait(self, seconds: float) -> None:
@@ -67,10 +69,6 @@ class Collector:
             self.hooks.sleep(seconds)
         else:
             self.stopping.wait(seconds)
-
-    def _pause(self, seconds: float) -> None:
-        """A sleep that a stop request does not cut short (delivery retries must go on)."""
-        (self.hooks.sleep or time.sleep)(seconds)
 
     def run(self, stop_at_end: bool = False) -> int:
         """Collect until stopped (or, with stop_at_end, until the stream's end is delivered)."""
@@ -94,7 +92,8 @@ class Collector:
                 cursor,
                 self.hooks.now(),
             )
-            self._deliver(records)
+            if not self._deliver(records):
+                break
             self.store.save(page.next_cursor)
             cursor = page.next_cursor
             self._account(page, records, cursor)
@@ -139,8 +138,8 @@ class Collector:
         log.warning("poll failed (%s), retrying in %.2f s", kind, delay, extra={"context": context})
         self._wait(delay)
 
-    def _deliver(self, records: list[Record]) -> None:
-        """Send until every record is delivered: nothing polled is ever dropped."""
+    def _deliver(self, records: list[Record]) -> bool:
+        """Send until every record is delivered; False if a stop came while Kafka was failing."""
         pending = records
         while pending:
             failures = self.sink.send(pending)
@@ -148,13 +147,19 @@ class Collector:
                 break
             self.stats.kafka_errors += 1
             self.stats.last_error = f"kafka: {failures[0].error}"
-            delay = self.kafka_backoff.next_delay()
             context = {"source": self.config.source, "undelivered": len(failures)}
-            context |= {"error": failures[0].error, "retry_in_s": round(delay, 3)}
+            context |= {"error": failures[0].error}
+            if self.stopping.is_set():
+                # The cursor stays before the page, so a restart polls these records again.
+                log.warning("stopping with undelivered records", extra={"context": context})
+                return False
+            delay = self.kafka_backoff.next_delay()
+            context["retry_in_s"] = round(delay, 3)
             log.warning("kafka delivery failed, polling paused", extra={"context": context})
             pending = [failure.record for failure in failures]
-            self._pause(delay)
+            self._wait(delay)
         self.kafka_backoff.reset()
+        return True
 
     def _account(self, page: Page, records: list[Record], cursor: int) -> None:
         rejected = [record for record in records if record.topic == self.topics.dlq]
