@@ -83,6 +83,7 @@ class Collector:
             page = self._poll(cursor)
             if page is None:
                 continue
+            self._polled(page)
             records = page_records(
                 page.events,
                 self.schema,
@@ -96,7 +97,7 @@ class Collector:
                 break
             self.store.save(page.next_cursor)
             cursor = page.next_cursor
-            self._account(page, records, cursor)
+            self._delivered(records, cursor)
             if page.end and stop_at_end:
                 break
             self._pace(started, len(page.events), idle=page.end or not page.events)
@@ -161,17 +162,19 @@ class Collector:
         self.kafka_backoff.reset()
         return True
 
-    def _account(self, page: Page, records: list[Record], cursor: int) -> None:
+    def _polled(self, page: Page) -> None:
+        self.stats.available = page.available
+        self.stats.end = page.end
+        self.stats.polled += len(page.events)
+        self.stats.last_poll_at = utc_iso(self.hooks.now())
+
+    def _delivered(self, records: list[Record], cursor: int) -> None:
         rejected = [record for record in records if record.topic == self.topics.dlq]
         for record in rejected:
             log.debug("rejected %s: %s", record.event_id, record.reason)
         self.stats.cursor = cursor
-        self.stats.available = page.available
-        self.stats.end = page.end
-        self.stats.polled += len(page.events)
         self.stats.rejected += len(rejected)
         self.stats.produced += len(records) - len(rejected)
-        self.stats.last_poll_at = utc_iso(self.hooks.now())
         self._log_metrics()
 
     def _log_metrics(self, force: bool = False) -> None:

@@ -52,13 +52,18 @@ class KafkaSink:
         from confluent_kafka import Producer
 
         settings = producer_settings(config, source, password)
-        settings["error_cb"] = self._on_error
+        # Client errors come through error_cb (deduplicated); librdkafka's own log lines would
+        # repeat them on stderr several times a second while a broker is down.
+        settings |= {"error_cb": self._on_error, "logger": log, "log_level": 2}
         self.producer = Producer(settings)
         self.flush_s = config.delivery_timeout_ms / 1000 + 5
+        self._last_error: str | None = None
 
-    @staticmethod
-    def _on_error(error: Any) -> None:
-        log.warning("kafka client error: %s", error, extra={"context": {"kafka_error": str(error)}})
+    def _on_error(self, error: Any) -> None:
+        text = str(error)
+        level = logging.DEBUG if text == self._last_error else logging.WARNING
+        self._last_error = text
+        log.log(level, "kafka client error: %s", text, extra={"context": {"kafka_error": text}})
 
     def send(self, records: Sequence[Record]) -> list[Failure]:
         failures: list[Failure] = []
