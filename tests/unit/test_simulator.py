@@ -85,8 +85,9 @@ def test_items_are_what_their_kind_says(source, config, streams):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_distinct_events_never_share_content(source, streams):
-    genuine = [canonical(i.payload) for i in streams[source] if i.kind in ("event", "late")]
-    assert len(genuine) == len(set(genuine))
+    genuine = [i.payload for i in streams[source] if i.kind in ("event", "late")]
+    assert len({canonical(event) for event in genuine}) == len(genuine)
+    assert len({event["event_time"] for event in genuine}) == len(genuine)
 
 
 def test_late_events_are_pushed_back_by_late_hours(config, streams):

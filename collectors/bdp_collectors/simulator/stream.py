@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bdp_collectors.classify import item_id
-from bdp_collectors.events import canonical, raw_text
+from bdp_collectors.events import raw_text
 from bdp_collectors.simulator.ads import AdsGenerator
 from bdp_collectors.simulator.base import Generator
 from bdp_collectors.simulator.config import STREAM_FAULTS, ApiConfig, as_api_config, pick
@@ -80,7 +80,9 @@ def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[Str
     zone = config.zone
     times = event_times(rng, config.start_date, config.days, config.events_per_day, zone)
     stream_start = day_bounds_ms(config.start_date, zone)[0]
-    seen: set[str] = set()  # canonical texts of the valid events so far
+    # Times of the valid events so far: distinct times keep distinct events distinct. Generated
+    # times increase strictly, so only late events can meet an earlier time.
+    taken: set[int] = set()
     valid_positions: list[int] = []
     items: list[StreamItem] = []
     for position, ms in enumerate(times):
@@ -96,8 +98,11 @@ def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[Str
         if kind == "late":
             hours = rng.uniform(*config.late_hours)
             late_ms = ms - int(hours * 3_600_000)
+            while late_ms in taken:
+                late_ms -= 1
             if late_ms >= stream_start:
-                event = _unique(dict(event, event_time=ms_to_iso(late_ms)), seen)
+                ms = late_ms
+                event = dict(event, event_time=ms_to_iso(late_ms))
             else:
                 kind = "event"  # keeps every event date inside the simulated days
         if kind == "malformed":
@@ -110,17 +115,10 @@ def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[Str
             )
         else:
             kind = "event" if kind == "duplicate" else kind  # nothing recent to repeat
-            seen.add(canonical(event))
+            taken.add(ms)
             valid_positions.append(position)
             items.append(StreamItem(position, kind, event))
     return items
-
-
-def _unique(event: dict[str, Any], seen: set[str]) -> dict[str, Any]:
-    """The late event, shifted by a millisecond while it equals an earlier one."""
-    while canonical(event) in seen:
-        event = dict(event, event_time=ms_to_iso(iso_to_ms(event["event_time"]) - 1))
-    return event
 
 
 def expected(source: str, config: ApiConfig | Mapping[str, Any]) -> Expected:

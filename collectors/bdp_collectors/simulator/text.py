@@ -11,10 +11,6 @@ def sentence(rng: random.Random, parts: Sequence[Sequence[str]]) -> str:
 
 
 def filler(rng: random.Random, parts: Sequence[Sequence[str]], length: int) -> str:
-    """Sentences joined until the text is at least `length` characters long."""
-    chunks: list[str] = []
-    size = 0
-    while size < length:
-        chunks.append(sentence(rng, parts))
-        size += len(chunks[-1]) + 1
-    return " ".join(chunks)
+    """At least `length` characters: a few sentences, repeated (drawing each would be slow)."""
+    block = " ".join(sentence(rng, parts) for _ in range(8)) + " "
+    return block * (length // len(block) + 1)
