@@ -1,0 +1,1 @@
+"""The collector: polls one source's event API and produces its events into Kafka."""

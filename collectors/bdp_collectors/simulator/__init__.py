@@ -1,0 +1,1 @@
+"""The event API simulator: deterministic event streams with faults, served over HTTP."""
