@@ -4,6 +4,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from kafka import KafkaConsumer
+
 from bdp.lab.topology import load_lab
 from bdp.lab.vault import read_secret
 from helpers import REPO, play_recap, run_tool
@@ -76,6 +78,17 @@ def kafka_auth(user: str, password: str) -> dict:
         "sasl_plain_username": user,
         "sasl_plain_password": password,
     }
+
+
+def read_all(topic: str, auth: dict, group_id: str | None = None, idle_ms: int = 15000) -> list:
+    """Every record of the topic, read until none arrives for idle_ms."""
+    consumer = KafkaConsumer(
+        topic, **auth, group_id=group_id, auto_offset_reset="earliest", consumer_timeout_ms=idle_ms
+    )
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
 
 
 def on_host(host: str, command: str, *, check: bool = True) -> str:

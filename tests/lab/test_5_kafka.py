@@ -17,6 +17,7 @@ from labkit import (
     kafka_auth,
     lab_secret,
     on_host,
+    read_all,
     rolling_restart_under_load,
 )
 
@@ -35,17 +36,6 @@ def kafka_command(tool: str, arguments: str) -> str:
 
 def admin() -> dict:
     return kafka_auth("admin", lab_secret("vault_kafka_admin_password"))
-
-
-def read_all(topic: str, auth: dict, group_id: str | None = None, idle_ms: int = 15000) -> list:
-    """Every record of the topic, read until none arrives for idle_ms."""
-    consumer = KafkaConsumer(
-        topic, **auth, group_id=group_id, auto_offset_reset="earliest", consumer_timeout_ms=idle_ms
-    )
-    try:
-        return list(consumer)
-    finally:
-        consumer.close()
 
 
 def test_three_voters_and_declared_topics():
