@@ -5,14 +5,12 @@ not say which file holds it; this command checks before anything runs.
 """
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.lab.topology import is_lab_inventory, load_lab
-from bdp.lab.vault import password_file
+from bdp.inventory import ansible_env
 from bdp.paths import repo_root
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
@@ -47,14 +45,6 @@ def check_vault_password(
         )
 
 
-def lab_vault_password(inventory: Path) -> Path | None:
-    """The lab's own vault password file, when the inventory is a lab's and it exists."""
-    if not is_lab_inventory(inventory):
-        return None
-    candidate = password_file(load_lab(inventory).settings)
-    return candidate if candidate.exists() else None
-
-
 def cmd_deploy(args: argparse.Namespace) -> int:
     root = repo_root()
     inventory = Path(args.inventory)
@@ -62,10 +52,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         inventory = root / args.inventory
     if not inventory.exists():
         raise BdpError(f"inventory {args.inventory} does not exist")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible" / "ansible.cfg"))
-    lab_password = lab_vault_password(inventory)
-    if lab_password and "ANSIBLE_VAULT_PASSWORD_FILE" not in env:
-        env["ANSIBLE_VAULT_PASSWORD_FILE"] = str(lab_password)
+    env = dict(ansible_env(inventory), ANSIBLE_CONFIG=str(root / "ansible" / "ansible.cfg"))
     check_vault_password(vault_files(inventory), args.ansible_args, env)
     extra = [arg for arg in args.ansible_args if arg != "--"]
     # The ansible-playbook of bdp's own environment, whether or not it is activated.

@@ -1,12 +1,25 @@
 """The hosts of an inventory, as `ansible-inventory --list` resolves them."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from bdp.errors import BdpError
+from bdp.lab.topology import is_lab_inventory, load_lab
+from bdp.lab.vault import password_file
+
+
+def ansible_env(inventory: Path) -> dict[str, str]:
+    """The environment for Ansible tools; a lab inventory brings its own vault password."""
+    env = dict(os.environ)
+    if is_lab_inventory(inventory) and "ANSIBLE_VAULT_PASSWORD_FILE" not in env:
+        candidate = password_file(load_lab(inventory).settings)
+        if candidate.exists():
+            env["ANSIBLE_VAULT_PASSWORD_FILE"] = str(candidate)
+    return env
 
 
 def listing(inventory: Path) -> dict[str, Any]:
@@ -17,6 +30,7 @@ def listing(inventory: Path) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=False,
+        env=ansible_env(inventory),
     )
     if result.returncode != 0:
         raise BdpError(f"cannot read inventory {inventory}: {result.stderr.strip()[-500:]}")

@@ -1,7 +1,8 @@
 import pytest
 
-from bdp.deploy import check_vault_password, lab_vault_password, vault_files
+from bdp.deploy import check_vault_password, vault_files
 from bdp.errors import BdpError
+from bdp.inventory import ansible_env
 from helpers import REPO
 
 
@@ -44,6 +45,8 @@ def test_a_missing_password_file_is_named(inventory, tmp_path):
         )
 
 
-def test_lab_vault_password_is_only_used_for_a_lab_inventory(tmp_path):
-    assert lab_vault_password(tmp_path) is None  # no lab settings: not a lab inventory
-    assert lab_vault_password(REPO / "inventories" / "production") is None
+def test_lab_vault_password_is_only_used_for_a_lab_inventory(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE", raising=False)
+    # No lab settings: not a lab inventory.
+    assert "ANSIBLE_VAULT_PASSWORD_FILE" not in ansible_env(tmp_path)
+    assert "ANSIBLE_VAULT_PASSWORD_FILE" not in ansible_env(REPO / "inventories" / "production")

@@ -1,6 +1,7 @@
 """Ask each stage of ingestion for its state: collectors, Kafka, the lake writer's HDFS file."""
 
 import json
+import logging
 import urllib.error
 import urllib.request
 from typing import Any
@@ -9,6 +10,9 @@ from bdp.errors import BdpError
 from bdp.ingest.status import Offsets
 
 TIMEOUT_S = 5
+QUIET = logging.getLogger("bdp.ingest.librdkafka")
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
 
 
 def collector_statuses(hosts: list[str], ports: list[int]) -> dict[str, dict[str, Any]]:
@@ -38,6 +42,8 @@ def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offse
             "sasl.username": user,
             "sasl.password": password,
             "group.id": "bdp-ingest-status",  # never joins: watermarks need no group
+            # librdkafka's own log lines (e.g. a connection closed at exit) stay off the table.
+            "logger": QUIET,
         }
     )
     try:

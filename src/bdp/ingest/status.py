@@ -17,7 +17,7 @@ class SourceStatus:
     lake_lag: int  # records of <source>.events the lake writer has not committed
     complete_through: str | None  # newest day with _SUCCESS
     late: int  # events that came after their day was complete (/lake/late)
-    collector_error: str | None
+    collector_error: str | None  # the latest error the collector met and recovered from
 
 
 def records(offsets: Offsets) -> int:
@@ -60,7 +60,7 @@ COLUMNS = (
     ("lake_lag", "LAKE LAG"),
     ("complete_through", "COMPLETE THROUGH"),
     ("late", "LATE"),
-    ("collector_error", "COLLECTOR ERROR"),
+    ("collector_error", "LAST COLLECTOR ERROR"),
 )
 
 
