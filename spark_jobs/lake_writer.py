@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bdp_jobs.lake.batch import TIMEZONE_KEY, LakeConfig, LakeWriter, topic_of
 from bdp_jobs.lake.kafka import source_options
@@ -58,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.sources = [s for s in args.sources.split(",") if s]
     if not args.sources:
         parser.error("--sources names no source")
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        parser.error(
+            f"--timezone {args.timezone!r} is not a known time zone (e.g. UTC, Asia/Seoul)"
+        )
     for flag in ("allowed_lateness_minutes", "trigger_seconds"):
         if getattr(args, flag) < 0:
             parser.error(f"--{flag.replace('_', '-')} must not be negative")

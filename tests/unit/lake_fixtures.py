@@ -25,7 +25,12 @@ def schema_document(source="game"):
             "speed": {"type": ["number", "null"]},
             "cheater": {"type": "boolean"},
         },
-        "x-bdp": {"source": source, "version": 1, "entity_key": "account", "event_time": "event_time"},
+        "x-bdp": {
+            "source": source,
+            "version": 1,
+            "entity_key": "account",
+            "event_time": "event_time",
+        },
     }
 
 

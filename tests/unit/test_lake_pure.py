@@ -66,7 +66,7 @@ def test_unsupported_property_names_file_and_property(spec, message):
 def test_event_time_must_be_a_required_date_time(tmp_path):
     document = schema_document()
     document["required"] = ["account", "method"]
-    with pytest.raises(SchemaError, match="'event_time' .* must be a required date-time"):
+    with pytest.raises(SchemaError, match=r"'event_time' .* must be a required date-time"):
         convert(document, "g.json")
 
 

@@ -104,7 +104,10 @@ class LakeWriter:
         before = self._state_before(batch_id)
         replayed = self.fs.exists(paths.state(batch_id))
         if replayed:
-            after = parse_state(self.fs.read_json(paths.state(batch_id)))
+            document = self.fs.read_json(paths.state(batch_id))
+            # The crash may have come between the batch's state file and latest.json.
+            self.fs.write_json(paths.latest(), document)
+            after = parse_state(document)
             counts: dict[str, BatchCounts] = {}
             rows_in = None
         else:
@@ -168,22 +171,23 @@ class LakeWriter:
         self.fs.delete(paths.staging(batch_id))
         batch = batch.persist()
         try:
-            offsets = _next_offsets(batch)
-            rows_in = batch.count()
+            offsets, rows = _read_positions(batch)
             counts = {
                 source: self._land_source(
                     batch.where(F.col("topic") == topic_of(source)),
                     source,
                     batch_id,
                     before.get(source, SourceState()),
-                    offsets.get(topic_of(source), {}),
+                    offsets[topic_of(source)],
                 )
+                if topic_of(source) in offsets
+                else BatchCounts()
                 for source in self.config.schemas
             }
         finally:
             batch.unpersist()
         self.fs.delete(paths.staging(batch_id))
-        return counts, rows_in
+        return counts, sum(rows.values())
 
     def _land_source(
         self,
@@ -269,9 +273,14 @@ class LakeWriter:
         return completed
 
 
-def _next_offsets(batch: DataFrame) -> dict[str, dict[str, int]]:
-    """Per topic and partition, the offset after the batch's last record."""
-    found: dict[str, dict[str, int]] = {}
-    for row in batch.groupBy("topic", "partition").agg(F.max("offset").alias("last")).collect():
-        found.setdefault(row["topic"], {})[str(row["partition"])] = int(row["last"]) + 1
-    return found
+def _read_positions(batch: DataFrame) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Per topic: the offset after the batch's last record of each partition, and the rows."""
+    offsets: dict[str, dict[str, int]] = {}
+    rows: dict[str, int] = {}
+    grouped = batch.groupBy("topic", "partition").agg(
+        F.max("offset").alias("last"), F.count(F.lit(1)).alias("rows")
+    )
+    for row in grouped.collect():
+        offsets.setdefault(row["topic"], {})[str(row["partition"])] = int(row["last"]) + 1
+        rows[row["topic"]] = rows.get(row["topic"], 0) + int(row["rows"])
+    return offsets, rows
