@@ -13,6 +13,10 @@ VERSIONS = {
     "hadoop": "3.5.0",
     "spark": "4.3.0",
     "spark_hadoop_profile": "hadoop3",
+    "spark_scala": "2.13",
+    "spark_kafka_connector": "4.2.0",
+    "spark_kafka_clients": "3.9.2",
+    "spark_commons_pool2": "2.13.1",
     "kafka": "4.4.0",
     "kafka_scala": "2.13",
     "cassandra": "5.0.9",
@@ -47,6 +51,10 @@ def test_archive_paths_repeat_the_official_download_paths():
         "spark": (
             "apache/spark/spark-4.3.0/spark-4.3.0-bin-hadoop3.tgz",
             "spark-4.3.0-bin-hadoop3",
+        ),
+        "spark-kafka": (
+            "apache/spark/spark-4.3.0/spark-kafka-4.3.0.tgz",
+            "spark-kafka-4.3.0",
         ),
         "librdkafka": (
             "librdkafka/2.16.1/librdkafka-2.16.1-linux-x86_64.tar.gz",
@@ -133,6 +141,7 @@ def test_the_repository_versions_file_plans_every_component():
         "cassandra",
         "opensearch",
         "spark",
+        "spark-kafka",
         "librdkafka",
         "airflow",
         "collectors",
@@ -163,3 +172,17 @@ def test_opensearch_plugins_follow_their_versions_and_missing_names_the_gaps():
     assert "org.opensearch.plugin:opensearch-index-management:2.19.4.1:zip" in missing
     assert "opensearch-job-scheduler" not in missing
     assert "opensearch-security" not in missing
+
+
+def test_spark_kafka_carries_the_connector_and_the_jars_spark_lacks():
+    component = by_name({**VERSIONS, "spark_kafka_connector": "4.2.1"})["spark-kafka"]
+    assert [str(c) for c in component.fetch] == [
+        "org.apache.spark:spark-sql-kafka-0-10_2.13:4.2.1",
+        "org.apache.spark:spark-token-provider-kafka-0-10_2.13:4.2.1",
+        "org.apache.kafka:kafka-clients:3.9.2",
+        "org.apache.commons:commons-pool2:2.13.1",
+    ]
+    # Named after the Spark it serves, where the role looks for it.
+    assert component.archive == "apache/spark/spark-4.3.0/spark-kafka-4.3.0.tgz"
+    assert dict(component.versions)["spark_kafka_connector"] == "4.2.1"
+    assert component.inputs() != by_name()["spark-kafka"].inputs()

@@ -225,6 +225,46 @@ def spark(v: Callable[[str], str]) -> Component:
     )
 
 
+def spark_kafka(v: Callable[[str], str]) -> Component:
+    """Spark's Kafka source: the jars it needs that the Spark distribution does not ship.
+
+    `fetch` holds the connector first; the assembler checks that the connector's POM declares
+    the kafka-clients and commons-pool2 versions that `bdp_versions` pins.
+    """
+    spark_version, scala = v("spark"), v("spark_scala")
+    connector = v("spark_kafka_connector")
+    name = f"spark-kafka-{spark_version}"
+    return Component(
+        name="spark-kafka",
+        version=spark_version,
+        archive=f"apache/spark/spark-{spark_version}/{name}.tgz",
+        top_dir=name,
+        versions=(
+            ("spark", spark_version),
+            ("spark_scala", scala),
+            ("spark_kafka_connector", connector),
+            ("spark_kafka_clients", v("spark_kafka_clients")),
+            ("spark_commons_pool2", v("spark_commons_pool2")),
+        ),
+        fetch=(
+            *_maven(
+                "org.apache.spark",
+                connector,
+                f"spark-sql-kafka-0-10_{scala}",
+                f"spark-token-provider-kafka-0-10_{scala}",
+            ),
+            Coordinate("org.apache.kafka", "kafka-clients", v("spark_kafka_clients")),
+            Coordinate("org.apache.commons", "commons-pool2", v("spark_commons_pool2")),
+        ),
+        missing=(
+            "everything but jars/: this is no official archive, only what spark-submit --jars"
+            " needs besides the Spark distribution, whose jars/ already carries the"
+            " connector's other runtime dependencies (zstd-jni, lz4-java, snappy-java,"
+            " slf4j-api, jsr305, spark-tags, scala-parallel-collections)",
+        ),
+    )
+
+
 def librdkafka(v: Callable[[str], str]) -> Component:
     version = v("confluent_kafka")
     return Component(
@@ -292,6 +332,7 @@ FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "cassandra": cassandra,
     "opensearch": opensearch,
     "spark": spark,
+    "spark-kafka": spark_kafka,
     "librdkafka": librdkafka,
     "airflow": airflow,
     "collectors": collectors,

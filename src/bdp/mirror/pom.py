@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from bdp.mirror.coordinates import Coordinate
+from bdp.mirror.errors import MirrorError
 
 
 def _dependency(coordinate: Coordinate, scope: str = "") -> str:
@@ -56,3 +58,31 @@ def render_pom(name: str, coordinates: Iterable[Coordinate], boms: Iterable[Coor
         "  </dependencies>\n"
         "</project>\n"
     )
+
+
+_POM_NS = "{http://maven.apache.org/POM/4.0.0}"
+_RUNTIME_SCOPES = {"", "compile", "runtime"}
+
+
+def declared_dependencies(pom_text: str, source: str) -> dict[tuple[str, str], str]:
+    """(group, artifact) -> version of a published POM's runtime dependencies.
+
+    Only literal versions count: a `${property}` would need the parent POM, so it is an error.
+    """
+    try:
+        root = ElementTree.fromstring(pom_text)
+    except ElementTree.ParseError as exc:
+        raise MirrorError(f"{source} is not a readable POM: {exc}") from exc
+    declared: dict[tuple[str, str], str] = {}
+    for dependency in root.iterfind(f"{_POM_NS}dependencies/{_POM_NS}dependency"):
+        fields = {
+            child.tag.removeprefix(_POM_NS): (child.text or "").strip() for child in dependency
+        }
+        if fields.get("scope", "") not in _RUNTIME_SCOPES:
+            continue
+        key = (fields.get("groupId", ""), fields.get("artifactId", ""))
+        version = fields.get("version", "")
+        if not version or "${" in version:
+            raise MirrorError(f"{source}: {key[0]}:{key[1]} has no literal version ({version!r})")
+        declared[key] = version
+    return declared

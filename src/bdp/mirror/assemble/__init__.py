@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bdp.mirror.assemble import cassandra, hadoop, kafka, librdkafka, opensearch, spark, wheels
+from bdp.mirror.assemble import (
+    cassandra,
+    hadoop,
+    kafka,
+    librdkafka,
+    opensearch,
+    spark,
+    spark_kafka,
+    wheels,
+)
 from bdp.mirror.assemble.common import Assembly, Workspace
 from bdp.mirror.components import Component
 
@@ -14,6 +23,7 @@ ASSEMBLERS: dict[str, Callable[[Component, Workspace], Assembly]] = {
     "cassandra": cassandra.assemble,
     "opensearch": opensearch.assemble,
     "spark": spark.assemble,
+    "spark-kafka": spark_kafka.assemble,
     "librdkafka": librdkafka.assemble,
     "airflow": wheels.assemble,
     "collectors": wheels.assemble,
