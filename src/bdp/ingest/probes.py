@@ -63,7 +63,17 @@ def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offse
 
 def hdfs_json(namenode_url: str, path: str) -> dict[str, Any] | None:
     """A small JSON file read through WebHDFS; None if it does not exist (yet)."""
-    url = f"{namenode_url}/webhdfs/v1{path}?op=OPEN&user.name=spark"
+    return _webhdfs(namenode_url, path, "OPEN")
+
+
+def hdfs_names(namenode_url: str, path: str) -> list[str]:
+    """The names in an HDFS directory; empty if it does not exist."""
+    listing = _webhdfs(namenode_url, path, "LISTSTATUS") or {}
+    return [entry["pathSuffix"] for entry in listing.get("FileStatuses", {}).get("FileStatus", [])]
+
+
+def _webhdfs(namenode_url: str, path: str, operation: str) -> dict[str, Any] | None:
+    url = f"{namenode_url}/webhdfs/v1{path}?op={operation}&user.name=spark"
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S * 2) as response:
             return json.load(response)

@@ -1,0 +1,320 @@
+"""Ingest benchmark on the lab: collector throughput against Kafka's own producer tool on the
+same cluster in the same run, and API -> lake latency through the running lake writer.
+
+1. `kafka-producer-perf-test` sends N records of the collector's average record size with the
+   collector's producer settings (acks=all, idempotent, zstd, linger 20 ms): the fastest path
+   of the engine.
+2. A bench event API (no faults, everything released at once) and one collector run on the
+   same broker host; the collector drains N events into a bench topic (`--stop-at-end`).
+3. A second bench API releases M game events at R/s for today; a collector sends them to the
+   real `game.events`, and the running lake writer lands them. Each event's latency is the
+   time from its release by the API to the lake writer's first committed state covering its
+   Kafka offset (`<checkpoint>/bdp-state/b<N>.json`).
+
+The bench topics are removed at the end; the latency run's events stay in the lake (a day of
+game events, like any other). Run: `.venv/bin/python bench/ingest.py --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "collectors"), str(REPO / "tests"), str(REPO / "tests" / "lab")]
+
+from bdp_collectors.events import canonical  # noqa: E402
+from bdp_collectors.simulator.stream import build_stream, expected  # noqa: E402
+from helpers import run_tool  # noqa: E402
+
+HOST = "de-kafka-cluster-1"
+WORK = "/var/tmp/bdp-bench"
+ADMIN_PROPERTIES = "/etc/bdp/kafka/admin.properties"
+BENCH_TOPICS = {"bench.perf": 6, "bench.events": 6, "bench.dlq": 1}
+CHECKPOINT = "/lake/_checkpoints/lake-writer"
+NO_FAULTS = dict.fromkeys(
+    (
+        "duplicate",
+        "late",
+        "malformed_json",
+        "schema_violation",
+        "oversized",
+        "throttle",
+        "server_error",
+        "html",
+        "cursor_backwards",
+    ),
+    0.0,
+)
+
+
+def say(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def on_host(command: str) -> str:
+    """Run a shell command on the bench host; its stdout, or exit with Ansible's report."""
+    result = run_tool(
+        "ansible", "-i", "inventories/lab", HOST, "-m", "ansible.builtin.shell", "-a", command
+    )
+    if result.returncode != 0:
+        sys.exit(f"bench: `{command[:120]}` failed on {HOST}:\n{result.stdout[-3000:]}")
+    return result.stdout.split("\n", 1)[1]
+
+
+def put_file(path: str, content: str) -> None:
+    result = run_tool(
+        "ansible",
+        "-i",
+        "inventories/lab",
+        HOST,
+        "-m",
+        "ansible.builtin.copy",
+        "-a",
+        f"dest={path} mode=0644 content={json.dumps(content)}",
+    )
+    if result.returncode != 0:
+        sys.exit(f"bench: cannot write {path} on {HOST}:\n{result.stdout[-2000:]}")
+
+
+def api_config(port: int, seed: int, events: int, rate: float) -> dict[str, Any]:
+    return {
+        "bind": "127.0.0.1",
+        "port": port,
+        "token_env": "BDP_EVENT_API_TOKEN",
+        "seed": seed,
+        "start_date": datetime.now(UTC).date().isoformat(),
+        "days": 1,
+        "timezone": "UTC",
+        "events_per_day": events,
+        "release_rate": rate,
+        "state_file": f"{WORK}/api-{port}.state.json",
+        "max_page_size": 1000,
+        "faults": NO_FAULTS,
+    }
+
+
+def collector_config(port: int, topic: str, dlq: str) -> dict[str, Any]:
+    return {
+        "source": "game",
+        "endpoint": f"http://127.0.0.1:{port}/v1/game/events",
+        "auth_env": "BDP_EVENT_API_TOKEN",
+        "page_size": 1000,
+        "poll_interval_s": 0.2,
+        "cursor_file": f"{WORK}/cursor-{port}.json",
+        "schema_file": "/opt/bdp/collectors/schemas/game.json",
+        "kafka": {
+            "bootstrap": "__BOOTSTRAP__",
+            "user": "admin",
+            "password_env": "BDP_KAFKA_PASSWORD",
+            "topic": topic,
+            "dlq_topic": dlq,
+        },
+    }
+
+
+# Runs on the host: the admin password comes from the broker's admin.properties, the bench
+# API's token is random, so no secret crosses the command line or Ansible's output.
+HOST_ENV = (
+    "set -a; BDP_EVENT_API_TOKEN=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_'); "
+    "BDP_KAFKA_PASSWORD=$(sed -n 's/.*password=\"\\(.*\\)\".*/\\1/p' " + ADMIN_PROPERTIES + "); "
+    "PYTHONPATH=/opt/bdp/collectors/lib; BDP_LOG_DIR=" + WORK + "/logs; set +a; "
+)
+PYTHON = "/opt/bdp/collectors-venv/bin/python"
+
+
+def run_collector(port: int, seed: int, events: int, rate: float, topic: str, dlq: str) -> float:
+    """Start a bench API on `port`, wait for it, run a collector to the stream's end; seconds
+    the collector took."""
+    bootstrap = on_host(f"sed -n 's/^bootstrap.servers=//p' {ADMIN_PROPERTIES}").strip()
+    collector = json.dumps(collector_config(port, topic, dlq)).replace("__BOOTSTRAP__", bootstrap)
+    put_file(f"{WORK}/api-{port}.json", json.dumps(api_config(port, seed, events, rate)))
+    put_file(f"{WORK}/collector-{port}.json", collector)
+    output = on_host(
+        f"cd {WORK} && rm -f api-{port}.state.json cursor-{port}.json && ({HOST_ENV}"
+        f" nohup {PYTHON} -m bdp_collectors.api --config api-{port}.json > api-{port}.out 2>&1 &"
+        f" for _ in $(seq 600); do curl -sf http://127.0.0.1:{port}/healthz >/dev/null && break;"
+        f" sleep 0.5; done; start=$(date +%s.%N);"
+        f" {PYTHON} -m bdp_collectors.collector --config collector-{port}.json --stop-at-end;"
+        f" rc=$?; end=$(date +%s.%N); pkill -f 'api --config api-{port}.json';"
+        f' echo "seconds $(echo "$end - $start" | bc) rc $rc")'
+    )
+    match = re.search(r"seconds ([\d.]+) rc (\d+)", output)
+    if not match or match.group(2) != "0":
+        sys.exit(f"bench: the collector did not finish cleanly:\n{output[-2000:]}")
+    return float(match.group(1))
+
+
+def average_record_bytes(seed: int, events: int) -> int:
+    config = api_config(0, seed, min(events, 2000), 0)
+    known = expected("game", config).valid.values()
+    sizes = [len(canonical({**e.event, "event_id": e.event_id}).encode()) for e in known]
+    return round(statistics.mean(sizes))
+
+
+def perf_test(records: int, record_size: int) -> float:
+    output = on_host(
+        f"kafka-producer-perf-test --topic bench.perf --num-records {records} "
+        f"--record-size {record_size} --throughput -1 --producer.config {ADMIN_PROPERTIES} "
+        "--producer-props acks=all enable.idempotence=true compression.type=zstd linger.ms=20"
+    )
+    match = re.findall(r"([\d.]+) records/sec", output)
+    if not match:
+        sys.exit(f"bench: no result from kafka-producer-perf-test:\n{output[-2000:]}")
+    return float(match[-1])
+
+
+def topics(action: str) -> None:
+    for topic, partitions in BENCH_TOPICS.items():
+        if action == "create":
+            arguments = f"--create --if-not-exists --partitions {partitions} --replication-factor 3"
+        else:
+            arguments = "--delete --if-exists"
+        on_host(
+            f"kafka-topics --bootstrap-server $(sed -n 's/^bootstrap.servers=//p' "
+            f"{ADMIN_PROPERTIES}) --command-config {ADMIN_PROPERTIES} {arguments} --topic {topic}"
+        )
+
+
+def kafka_positions(auth: dict[str, str], start: dict[int, int]) -> dict[str, tuple[int, int]]:
+    """event_id -> (partition, offset) of game.events records from `start` to the end."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({**auth, "group.id": "bench", "enable.auto.commit": False})
+    ends = {p: consumer.get_watermark_offsets(TopicPartition("game.events", p))[1] for p in start}
+    consumer.assign([TopicPartition("game.events", p, o) for p, o in start.items()])
+    found: dict[str, tuple[int, int]] = {}
+    remaining = {p for p in start if ends[p] > start[p]}
+    while remaining:
+        message = consumer.poll(10)
+        if message is None:
+            sys.exit(f"bench: game.events ended early; partitions {sorted(remaining)} unread")
+        if message.error():
+            continue
+        found.setdefault(
+            json.loads(message.value())["event_id"], (message.partition(), message.offset())
+        )
+        if message.offset() + 1 >= ends[message.partition()]:
+            remaining.discard(message.partition())
+    consumer.close()
+    return found
+
+
+def commit_times(namenode: str, after_batch: int) -> list[tuple[float, dict[str, int]]]:
+    """(commit time, game.events offsets) of every lake writer batch after `after_batch`."""
+    from bdp.ingest.probes import hdfs_json, hdfs_names
+
+    found = []
+    for name in hdfs_names(namenode, f"{CHECKPOINT}/bdp-state"):
+        match = re.fullmatch(r"b(\d+)\.json", name)
+        if match and int(match.group(1)) > after_batch:
+            state = hdfs_json(namenode, f"{CHECKPOINT}/bdp-state/{name}") or {}
+            offsets = state["sources"]["game"]["offsets"].get("game.events", {})
+            stamp = datetime.fromisoformat(state["updated_at"].replace("Z", "+00:00"))
+            found.append((stamp.timestamp(), {k: int(v) for k, v in offsets.items()}))
+    return sorted(found)
+
+
+def latency(events: int, rate: float, seed: int) -> list[float]:
+    """Seconds from API release to lake commit, one value per event."""
+    from bdp.ingest.probes import hdfs_json, topic_offsets
+    from labkit import HOSTS, KAFKA_BOOTSTRAP, lab_secret
+
+    namenode = f"http://{HOSTS['spark-master-01'].address}:9870"
+    password = lab_secret("vault_kafka_admin_password")
+    bootstrap = ",".join(KAFKA_BOOTSTRAP)
+    before = topic_offsets(bootstrap, "admin", password, "game.events")
+    last_batch = (hdfs_json(namenode, f"{CHECKPOINT}/bdp-state/latest.json") or {}).get(
+        "batch_id", -1
+    )
+    say(f"latency: {events} game events released at {rate:g}/s into game.events")
+    run_collector(8791, seed, events, rate, "game.events", "game.dlq")
+    t0 = json.loads(on_host(f"cat {WORK}/api-8791.state.json"))["t0"]
+    auth = {
+        "bootstrap.servers": bootstrap,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "admin",
+        "sasl.password": password,
+    }
+    positions = kafka_positions(auth, {p: high for p, (_, high) in before.items()})
+    ends = {
+        str(p): high
+        for p, (_, high) in topic_offsets(bootstrap, "admin", password, "game.events").items()
+    }
+    say("latency: waiting for the lake writer to commit them")
+    deadline = time.monotonic() + 900
+    while True:
+        commits = commit_times(namenode, last_batch)
+        if commits and all(commits[-1][1].get(p, 0) >= end for p, end in ends.items()):
+            break
+        if time.monotonic() > deadline:
+            sys.exit("bench: the lake writer did not commit the latency events within 900 s")
+        time.sleep(5)
+    config = api_config(8791, seed, events, rate)
+    ids = list(expected("game", config).valid)
+    if len(build_stream("game", config)) != len(ids):
+        sys.exit("bench: the latency stream has invalid items; it must be fault-free")
+    result = []
+    for index, event_id in enumerate(ids):
+        partition, offset = positions[event_id]
+        committed = next(t for t, offsets in commits if offsets.get(str(partition), 0) > offset)
+        result.append(committed - (t0 + index / rate))
+    return result
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--events", type=int, default=100000, help="throughput run (default: %(default)s)"
+    )
+    parser.add_argument("--latency-events", type=int, default=3000, help="default: %(default)s")
+    parser.add_argument(
+        "--latency-rate", type=float, default=50, help="events/s (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=int, default=424242, help="default: %(default)s")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    on_host(f"mkdir -p {WORK}/logs && chown -R collector {WORK}")
+    topics("create")
+    try:
+        size = average_record_bytes(args.seed, args.events)
+        say(f"kafka-producer-perf-test: {args.events} records of {size} bytes")
+        tool = perf_test(args.events, size)
+        say(f"collector: {args.events} events from the bench API into bench.events")
+        seconds = run_collector(8790, args.seed, args.events, 0, "bench.events", "bench.dlq")
+    finally:
+        topics("delete")
+    collector = args.events / seconds
+    latencies = latency(args.latency_events, args.latency_rate, args.seed + 1)
+    results = {
+        "record_bytes": size,
+        "kafka_producer_perf_test_per_s": round(tool),
+        "collector_per_s": round(collector),
+        "collector_vs_perf_test": round(collector / tool, 3),
+        "api_to_lake_p50_s": round(percentile(latencies, 0.5), 1),
+        "api_to_lake_p99_s": round(percentile(latencies, 0.99), 1),
+        "latency_events": len(latencies),
+    }
+    width = max(len(k) for k in results)
+    print("\n".join(f"{key.ljust(width)}  {value}" for key, value in results.items()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
