@@ -1,4 +1,4 @@
-"""Lab job: list every event the lake holds, as `area source dt event_id` lines in HDFS.
+"""Lab job: list every event the lake holds, as `area source dt event_id account` lines in HDFS.
 
 The lake test compares these lines with the simulator's known events; it reads the
 result back with `hdfs dfs -cat`.
@@ -27,6 +27,7 @@ def main(lake: str, sources: list[str], output: str) -> None:
                     functions.lit(source).alias("source"),
                     functions.col("dt").cast("string").alias("dt"),
                     "event_id",
+                    "account",
                 )
             )
     if not frames:
@@ -34,7 +35,7 @@ def main(lake: str, sources: list[str], output: str) -> None:
     everything = frames[0]
     for frame in frames[1:]:
         everything = everything.unionByName(frame)
-    line = functions.concat_ws(" ", "area", "source", "dt", "event_id")
+    line = functions.concat_ws(" ", "area", "source", "dt", "event_id", "account")
     everything.select(line.alias("value")).coalesce(1).write.mode("overwrite").text(output)
     spark.stop()
 
