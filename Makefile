@@ -17,10 +17,10 @@ CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client i
                     util-linux maven
 
 .PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
-        lint test test-unit test-lab
+        lint test test-all test-unit test-lab test-lab-all
 
 help: ## list the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed ## install the control machine's packages and the pinned Python toolchain
 	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W $(CONTROL_PACKAGES) >/dev/null 2>&1; then \
@@ -73,7 +73,12 @@ test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q -m "not lab"
 
-test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), smoke tests, failure drills
-	$(BIN)/pytest -q -m lab -s
+test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), services, ingestion, failures
+	$(BIN)/pytest -q -m "lab and not slow" -s --durations=20
 
-test: test-unit test-lab ## everything CI runs
+test-lab-all: setup mirror ## every lab test, with the rolling restarts under load
+	$(BIN)/pytest -q -m lab -s --durations=20
+
+test: test-unit test-lab ## what CI runs (README's test command)
+
+test-all: test-unit test-lab-all ## everything, rolling-restart drills included (~10 min more than test)

@@ -16,6 +16,7 @@ DATA = "/user/spark/rolling/data.txt"
 STOP = "/user/spark/rolling/stop"
 
 
+@pytest.mark.slow
 def test_rolling_restart_keeps_a_reading_job_alive():
     as_spark(
         f"bash -c 'hdfs dfs -mkdir -p /user/spark/rolling && hdfs dfs -rm -f {STOP}; "

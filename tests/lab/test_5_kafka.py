@@ -114,6 +114,7 @@ def test_acls_keep_clients_to_their_topics():
         produce_one(kafka_auth("lake-writer", lab_secret("vault_kafka_lake_writer_password")))
 
 
+@pytest.mark.slow
 def test_rolling_restart_keeps_every_acknowledged_number_exactly_once():
     kafka_command(
         "kafka-topics",

@@ -134,6 +134,7 @@ def test_health_play_checks_the_ring():
     assert "Cassandra health" in health.stdout
 
 
+@pytest.mark.slow
 def test_rolling_restart_keeps_every_acknowledged_quorum_write():
     account = f"lab-rolling-{uuid.uuid4().hex}"
     connected, session = as_role("etl_writer", consistency_level=ConsistencyLevel.QUORUM)
