@@ -140,11 +140,13 @@ def run_collector(port: int, seed: int, events: int, rate: float, topic: str, dl
     output = on_host(
         f"cd {WORK} && rm -f api-{port}.state.json cursor-{port}.json && ({HOST_ENV}"
         f" nohup {PYTHON} -m bdp_collectors.api --config api-{port}.json > api-{port}.out 2>&1 &"
-        f" for _ in $(seq 600); do curl -sf http://127.0.0.1:{port}/healthz >/dev/null && break;"
+        " api=$!;"
+        f" for _ in $(seq 600); do python3 -c 'import urllib.request as u;"
+        f' u.urlopen("http://127.0.0.1:{port}/healthz")\' 2>/dev/null && break;'
         f" sleep 0.5; done; start=$(date +%s.%N);"
         f" {PYTHON} -m bdp_collectors.collector --config collector-{port}.json --stop-at-end;"
-        f" rc=$?; end=$(date +%s.%N); pkill -f 'api --config api-{port}.json';"
-        f' echo "seconds $(echo "$end - $start" | bc) rc $rc")'
+        f" rc=$?; end=$(date +%s.%N); kill $api;"
+        f' echo "seconds $(python3 -c "print($end - $start)") rc $rc")'
     )
     match = re.search(r"seconds ([\d.]+) rc (\d+)", output)
     if not match or match.group(2) != "0":
