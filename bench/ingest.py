@@ -226,7 +226,7 @@ def commit_times(namenode: str, after_batch: int) -> list[tuple[float, dict[str,
 
 def latency(events: int, rate: float, seed: int) -> list[float]:
     """Seconds from API release to lake commit, one value per event."""
-    from bdp.ingest.probes import hdfs_json, topic_offsets
+    from bdp.ingest.probes import hdfs_json, kafka_login, topic_offsets
     from labkit import HOSTS, KAFKA_BOOTSTRAP, lab_secret
 
     namenode = f"http://{HOSTS['spark-master-01'].address}:9870"
@@ -239,13 +239,7 @@ def latency(events: int, rate: float, seed: int) -> list[float]:
     say(f"latency: {events} game events released at {rate:g}/s into game.events")
     run_collector(8791, seed, events, rate, "game.events", "game.dlq")
     t0 = json.loads(on_host(f"cat {WORK}/api-8791.state.json"))["t0"]
-    auth = {
-        "bootstrap.servers": bootstrap,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "SCRAM-SHA-512",
-        "sasl.username": "admin",
-        "sasl.password": password,
-    }
+    auth = kafka_login(bootstrap, "admin", password)
     positions = kafka_positions(auth, {p: high for p, (_, high) in before.items()})
     ends = {
         str(p): high

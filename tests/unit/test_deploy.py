@@ -3,6 +3,7 @@ import pytest
 from bdp.deploy import check_vault_password, vault_files
 from bdp.errors import BdpError
 from bdp.inventory import ansible_env
+from bdp.lab.vault import lab_admin_password
 from helpers import REPO
 
 
@@ -50,3 +51,9 @@ def test_lab_vault_password_is_only_used_for_a_lab_inventory(tmp_path, monkeypat
     # No lab settings: not a lab inventory.
     assert "ANSIBLE_VAULT_PASSWORD_FILE" not in ansible_env(tmp_path)
     assert "ANSIBLE_VAULT_PASSWORD_FILE" not in ansible_env(REPO / "inventories" / "production")
+
+
+def test_lab_admin_password_only_for_the_admin_of_a_lab_inventory():
+    name = "vault_kafka_admin_password"
+    assert lab_admin_password(REPO / "inventories" / "production", "admin", name) is None
+    assert lab_admin_password(REPO / "inventories" / "lab", "collector", name) is None

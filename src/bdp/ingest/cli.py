@@ -11,17 +11,15 @@ from bdp.errors import BdpError
 from bdp.ingest import probes
 from bdp.ingest.status import SourceStatus, as_table, summarise
 from bdp.inventory import addresses, listing
-from bdp.lab.topology import is_lab_inventory, load_lab
-from bdp.lab.vault import read_secret
+from bdp.lab.vault import lab_admin_password
 
 SOURCES = "game,lodging,raid,ads"
 
 
 def kafka_password(args: argparse.Namespace, inventory: Path) -> str:
     password = os.environ.get("BDP_KAFKA_PASSWORD", "")
-    if not password and args.kafka_user == "admin" and is_lab_inventory(inventory):
-        settings = load_lab(inventory).settings
-        password = read_secret(settings, inventory, "vault_kafka_admin_password")
+    if not password:
+        password = lab_admin_password(inventory, args.kafka_user, "vault_kafka_admin_password")
     if not password:
         raise BdpError(f"no Kafka password for {args.kafka_user}: set BDP_KAFKA_PASSWORD")
     return password

@@ -30,17 +30,24 @@ def collector_statuses(hosts: list[str], ports: list[int]) -> dict[str, dict[str
     return found
 
 
+def kafka_login(bootstrap: str, user: str, password: str) -> dict[str, str]:
+    """librdkafka settings of a SCRAM user of the platform's brokers."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": user,
+        "sasl.password": password,
+    }
+
+
 def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offsets:
     """(low, high) watermark of each partition of `topic`."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
-            "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": "SCRAM-SHA-512",
-            "sasl.username": user,
-            "sasl.password": password,
+            **kafka_login(bootstrap, user, password),
             "group.id": "bdp-ingest-status",  # never joins: watermarks need no group
             # librdkafka's own log lines (e.g. a connection closed at exit) stay off the table.
             "logger": QUIET,

@@ -47,7 +47,7 @@ def summarise(
         lake_lag=lake_lag(events, committed),
         complete_through=lake.get("complete_through"),
         late=int(lake.get("rows_late", 0)),
-        collector_error=(collector or {}).get("last_error") if collector else "no answer",
+        collector_error=collector.get("last_error") if collector else "no answer",
     )
 
 

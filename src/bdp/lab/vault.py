@@ -14,7 +14,7 @@ import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from bdp.errors import BdpError
-from bdp.lab.topology import LabSettings
+from bdp.lab.topology import LabSettings, is_lab_inventory, load_lab
 from bdp.paths import repo_root
 from bdp.progress import say
 
@@ -46,6 +46,13 @@ def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
     if name not in values:
         raise BdpError(f"{vault_path} has no {name}: run `bdp lab create` to add it")
     return values[name]
+
+
+def lab_admin_password(inventory: Path, user: str, name: str) -> str | None:
+    """For the admin `user` of a lab inventory, the secret `name` of its vault; else None."""
+    if user != "admin" or not is_lab_inventory(inventory):
+        return None
+    return read_secret(load_lab(inventory).settings, inventory, name)
 
 
 def random_secret(name: str) -> str:

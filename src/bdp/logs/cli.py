@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bdp.errors import BdpError
 from bdp.inventory import addresses, listing
-from bdp.lab.topology import is_lab_inventory, load_lab
-from bdp.lab.vault import read_secret
+from bdp.lab.topology import is_lab_inventory
+from bdp.lab.vault import lab_admin_password
 from bdp.logs import output
 from bdp.logs.query import LEVELS, Search, levels_from, parse_time
 from bdp.paths import repo_root
@@ -38,9 +38,8 @@ def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
     password = env.get("BDP_OPENSEARCH_PASSWORD")
     if args.password_file:
         password = Path(args.password_file).read_text().strip()
-    if not password and args.user == "admin" and is_lab_inventory(inventory):
-        settings = load_lab(inventory).settings
-        password = read_secret(settings, inventory, "vault_opensearch_admin_password")
+    if not password:
+        password = lab_admin_password(inventory, args.user, "vault_opensearch_admin_password")
     if not password:
         raise BdpError(
             "no OpenSearch password: set BDP_OPENSEARCH_PASSWORD or pass --password-file"
