@@ -9,7 +9,14 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from bdp_jobs.etl.frames import EVENT_ORDER, count_where, latest, sorted_list, sorted_map
+from bdp_jobs.etl.frames import (
+    EVENT_ORDER,
+    count_where,
+    document_row,
+    latest,
+    sorted_list,
+    sorted_map,
+)
 
 # DESIGN D5: a click less than this long after the viewer's previous click on the ad repeats it.
 REPEAT_CLICK_SECONDS = 60
@@ -124,18 +131,9 @@ def viewer_profiles(
         "clicks",
         "ads",
     )
-    return viewers.select(
-        "account",
-        "dt",
-        "gender",
-        "age_band",
-        "impressions",
-        "clicks",
-        "viewing_seconds",
-        "clicked_ads",
-        F.to_json(document).alias("profile"),
-        F.lit(run_id).alias("run_id"),
-    )
+    columns = ["account", "dt", "gender", "age_band", "impressions", "clicks"]
+    columns += ["viewing_seconds", "clicked_ads"]
+    return document_row(viewers, columns, "profile", document, run_id)
 
 
 def ad_texts(events: DataFrame, window_seconds: int = REPEAT_CLICK_SECONDS) -> DataFrame:

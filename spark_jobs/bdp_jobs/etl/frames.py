@@ -6,7 +6,7 @@ could pick another value or write another JSON document. These helpers order exp
 
 from __future__ import annotations
 
-from pyspark.sql import Column
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -69,6 +69,14 @@ def sorted_map(key: Column, value: Column) -> Column:
 def sorted_list(*fields: str | Column) -> Column:
     """Aggregate: the group's rows as structs of `fields`, ordered by the fields in turn."""
     return F.array_sort(F.collect_list(F.struct(*fields)))
+
+
+def document_row(
+    frame: DataFrame, columns: list[str], name: str, document: Column, run_id: str
+) -> DataFrame:
+    """The layout of every Cassandra row: `columns`, the JSON text of `document` as `name`,
+    then the run that wrote it."""
+    return frame.select(*columns, F.to_json(document).alias(name), F.lit(run_id).alias("run_id"))
 
 
 def declared_struct(dataset: Dataset) -> StructType:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from bdp_jobs.etl.frames import count_where, latest, sorted_list, sorted_map
+from bdp_jobs.etl.frames import count_where, document_row, latest, sorted_list, sorted_map
 
 # The simulator's cheating champion: its players are the positive class of the training data.
 CHEATER_CHAMPIONS = frozenset({"Nox"})
@@ -153,14 +153,5 @@ def player_profiles(
         "actions",
         "suspected_cheater",
     )
-    return joined.select(
-        "account",
-        "dt",
-        "matches",
-        "deaths",
-        "champions",
-        "actions",
-        "suspected_cheater",
-        F.to_json(document).alias("profile"),
-        F.lit(run_id).alias("run_id"),
-    )
+    columns = ["account", "dt", "matches", "deaths", "champions", "actions", "suspected_cheater"]
+    return document_row(joined, columns, "profile", document, run_id)

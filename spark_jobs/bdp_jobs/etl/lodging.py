@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from bdp_jobs.etl.frames import count_where, latest, sorted_list, sorted_map
+from bdp_jobs.etl.frames import count_where, document_row, latest, sorted_list, sorted_map
 
 
 def _is(prefix: str) -> Column:
@@ -100,22 +100,10 @@ def user_journeys(events: DataFrame, run_id: str) -> DataFrame:
         ),
         count_where(_is("/refund/")).cast("int").alias("refunds"),
     )
-    return (
-        people.join(sessions, ["dt", "account"])
-        .join(views, ["dt", "account"])
-        .select(
-            "account",
-            "dt",
-            "gender",
-            "age_band",
-            "session_count",
-            "page_views",
-            "booked_places",
-            "refunds",
-            F.to_json("session_list").alias("sessions"),
-            F.lit(run_id).alias("run_id"),
-        )
-    )
+    joined = people.join(sessions, ["dt", "account"]).join(views, ["dt", "account"])
+    columns = ["account", "dt", "gender", "age_band", "session_count", "page_views"]
+    columns += ["booked_places", "refunds"]
+    return document_row(joined, columns, "sessions", F.col("session_list"), run_id)
 
 
 def reviews(events: DataFrame) -> DataFrame:

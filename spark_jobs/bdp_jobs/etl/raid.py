@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from bdp_jobs.etl.frames import count_where, latest, sorted_list, sorted_map
+from bdp_jobs.etl.frames import count_where, document_row, latest, sorted_list, sorted_map
 
 _SESSION = ("dt", "session_id")
 
@@ -119,21 +119,10 @@ def account_history(events: DataFrame, run_id: str) -> DataFrame:
         latest("user_class").alias("user_class"),
         count_where(F.col("method") == "/chat").cast("int").alias("chat_messages"),
     )
-    return (
-        accounts.join(history, ["dt", "account"])
-        .join(bosses, ["dt", "account"])
-        .select(
-            "account",
-            "dt",
-            "user_class",
-            "raid_sessions",
-            "boss_attempts",
-            "boss_kills",
-            "chat_messages",
-            F.to_json("sessions").alias("history"),
-            F.lit(run_id).alias("run_id"),
-        )
-    )
+    joined = accounts.join(history, ["dt", "account"]).join(bosses, ["dt", "account"])
+    columns = ["account", "dt", "user_class", "raid_sessions", "boss_attempts", "boss_kills"]
+    columns.append("chat_messages")
+    return document_row(joined, columns, "history", F.col("sessions"), run_id)
 
 
 def chat_messages(events: DataFrame) -> DataFrame:
