@@ -84,6 +84,15 @@ class HadoopFS:
         options[0] = rename.OVERWRITE
         self._context.rename(self._path(source), self._path(target), options)
 
+    def copy(self, source: str, target: str) -> None:
+        """Copy the file `source` to `target` (replaced if it exists); the parent is created."""
+        self.mkdirs(self.parent(target))
+        copied = self._jvm.org.apache.hadoop.fs.FileUtil.copy(
+            self._fs, self._path(source), self._fs, self._path(target), False, True, self._conf
+        )
+        if not copied:
+            raise HadoopFSError(f"cannot copy {source} to {target}")
+
     def delete(self, path: str, recursive: bool = True) -> bool:
         return bool(self._fs.delete(self._path(path), recursive))
 
