@@ -25,6 +25,11 @@ def file_safe(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
 
 
+def source_area(lake: str, area: str, source: str) -> str:
+    """<lake>/_etl/<area>/<source>: area is runs, staging or rejects."""
+    return f"{lake.rstrip('/')}/_etl/{area}/{source}"
+
+
 @dataclass(frozen=True)
 class EtlLayout:
     lake: str
@@ -32,7 +37,7 @@ class EtlLayout:
     day: date
 
     def _under(self, area: str) -> str:
-        return f"{self.lake.rstrip('/')}/_etl/{area}/{self.source}/{day_dir_name(self.day)}"
+        return f"{source_area(self.lake, area, self.source)}/{day_dir_name(self.day)}"
 
     def report(self, run_id: str) -> str:
         return f"{self._under('runs')}/{file_safe(run_id)}.json"
