@@ -3,18 +3,22 @@
 import argparse
 import sys
 
-from bdp import deploy, ingest, lab, logs, mirror
+from bdp import deploy, etl, ingest, lab, logs, mirror
 from bdp.errors import BdpError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bdp",
-        description="Operate the big-data platform: deploy, ingestion, lab, logs, artifact mirror.",
+        description=(
+            "Operate the big-data platform: deploy, ingestion, daily ETL, lab, logs, artifact"
+            " mirror."
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     deploy.register(subparsers)
     ingest.register(subparsers)
+    etl.register(subparsers)
     lab.register(subparsers)
     logs.register(subparsers)
     mirror.register(subparsers)
