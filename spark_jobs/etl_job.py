@@ -119,7 +119,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> int:
         save(runreport.QUALITY_FAILED, problems)
         return EXIT_QUALITY
     save()
-    stores = load_stores(args.stores, lake="")
+    stores = load_stores(args.stores, lake=args.lake)
     for name, (dataset, frame) in staged.items():
         stored = writers.write(spark, dataset, frame, args.date, stores)
         report["datasets"][name]["stored_rows"] = stored
@@ -135,13 +135,18 @@ def log(message: str) -> None:
     print(f"bdp-etl: {message}", flush=True)
 
 
+def prepare(args: argparse.Namespace) -> None:
+    """Add to `args` what the run needs from files: the event schema, the declarations."""
+    args.thresholds = gate.Thresholds(args.max_rejected_ratio, args.max_unreadable_files)
+    args.schema = load_schema(f"{args.schemas_dir}/events", args.source)
+    columns = raw_columns(f"{args.schemas_dir}/events", args.source)
+    args.datasets = load(f"{args.schemas_dir}/datasets/{args.source}.yml", columns)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.thresholds = gate.Thresholds(args.max_rejected_ratio, args.max_unreadable_files)
     try:
-        args.schema = load_schema(f"{args.schemas_dir}/events", args.source)
-        columns = raw_columns(f"{args.schemas_dir}/events", args.source)
-        args.datasets = load(f"{args.schemas_dir}/datasets/{args.source}.yml", columns)
+        prepare(args)
     except (SchemaError, DeclarationError) as exc:
         log(f"error: {exc}")
         return EXIT_INPUT

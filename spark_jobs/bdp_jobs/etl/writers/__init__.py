@@ -24,4 +24,4 @@ def write(
         return mysql.replace_day(spark, dataset.destination, frame, day, stores.warehouse)
     if dataset.kind == "semi-structured":
         return cassandra.upsert(frame, dataset.destination, stores.cassandra)
-    return lake.overwrite_day(spark, frame, f"{stores.lake}{dataset.destination}", day)
+    return lake.overwrite_day(spark, frame, lake.located(dataset.destination, stores.lake), day)

@@ -12,6 +12,13 @@ from pyspark.sql import DataFrame, SparkSession
 from bdp_jobs.hadoopfs import HadoopFS
 from bdp_jobs.lake.layout import day_dir_name
 
+DECLARED_LAKE = "/lake"  # the lake root the declarations' destinations start with
+
+
+def located(destination: str, lake: str) -> str:
+    """A declared destination (/lake/curated/...) under the job's lake root."""
+    return lake.rstrip("/") + destination.removeprefix(DECLARED_LAKE)
+
 
 def overwrite_day(spark: SparkSession, frame: DataFrame, path: str, day: date) -> int:
     """Write `frame` (rows of `day` only) to `path`/dt=`day`; return the rows stored there."""

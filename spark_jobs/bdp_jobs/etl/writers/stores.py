@@ -33,7 +33,7 @@ class Cassandra:
 
 @dataclass(frozen=True)
 class Stores:
-    lake: str  # file system prefix of the lake's absolute paths, e.g. hdfs://nn:8020 or ""
+    lake: str  # the lake root that replaces /lake in declared destinations
     warehouse: Warehouse
     cassandra: Cassandra
 
