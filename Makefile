@@ -65,8 +65,8 @@ health: ## print the inventory and the health of what is deployed
 demo: setup mirror lab-up deploy health ## the main job: mirror, lab, deploy, report
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests roles collectors spark_jobs bench
-	$(BIN)/ruff format --check src tests roles collectors spark_jobs bench
+	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench
+	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench
 	$(BIN)/ansible-lint --nocolor -q
 
 test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)

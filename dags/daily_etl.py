@@ -21,6 +21,7 @@ import pendulum
 from airflow.sdk import DAG, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.interval import CronDataIntervalTimetable
+
 from bdp_etl import status, submit, webhdfs
 from bdp_etl.settings import DataQualityError, Settings, load_settings
 

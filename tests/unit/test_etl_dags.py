@@ -1,0 +1,104 @@
+"""The ETL DAGs as Airflow parses them, and the steps they run (spark-submit, `bdp etl`)."""
+
+import json
+from datetime import date
+
+import pytest
+
+from bdp.etl import cli as etl_cli
+from bdp_etl import submit
+from bdp_etl.settings import EtlError, Settings, load_settings
+from helpers import REPO
+
+SETTINGS_FILE = REPO / "tests" / "unit" / "data" / "etl_settings.json"
+
+
+def raw_settings():
+    """The test settings, with the Spark jobs' code of this checkout."""
+    return dict(json.loads(SETTINGS_FILE.read_text()), code_dir=str(REPO / "spark_jobs"))
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return Settings(raw_settings())
+
+
+@pytest.fixture(scope="module")
+def dags(tmp_path_factory):
+    settings = tmp_path_factory.mktemp("etl") / "etl.json"
+    settings.write_text(json.dumps(raw_settings()))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BDP_ETL_SETTINGS", str(settings))
+        patch.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow")))
+        import daily_etl
+
+    return {name: dag for name, dag in vars(daily_etl).items() if name.startswith("bdp_etl_")}
+
+
+def test_one_dag_per_source_on_a_daily_data_interval(dags):
+    assert sorted(dags) == ["bdp_etl_ads", "bdp_etl_game"]
+    dag = dags["bdp_etl_game"]
+    assert dag.catchup
+    # Day D's interval starts at midnight of D in the platform time zone (Europe/Berlin here).
+    assert dag.start_date.isoformat() == "2026-10-31T23:00:00+00:00"
+    assert dag.end_date.isoformat() == "2026-11-01T23:00:00+00:00"
+    interval = dag.timetable.infer_manual_data_interval(run_after=dag.end_date)
+    assert (interval.start.isoformat(), interval.end.isoformat()) == (
+        "2026-10-31T23:00:00+00:00",
+        "2026-11-01T23:00:00+00:00",
+    )
+
+
+def test_tasks_order_retries_and_sensor_mode(dags):
+    tasks = {task.task_id: task for task in dags["bdp_etl_game"].tasks}
+    assert tasks["transform_and_load"].upstream_task_ids == {"wait_for_raw_day"}
+    assert tasks["check_quality"].upstream_task_ids == {"transform_and_load"}
+    assert tasks["summary"].upstream_task_ids == {"check_quality"}
+    assert tasks["transform_and_load"].retries == 3
+    assert tasks["transform_and_load"].retry_exponential_backoff
+    assert tasks["check_quality"].retries == 0  # the data would be the same on a retry
+    sensor = tasks["wait_for_raw_day"]
+    assert (sensor.mode, sensor.poke_interval, sensor.timeout) == ("reschedule", 30, 600)
+
+
+def test_spark_submit_runs_in_cluster_mode_tagged_by_source_and_day(settings):
+    argv = submit.spark_submit_argv(settings, "game", date(2026, 11, 1), "scheduled__x", 2)
+    joined = " ".join(argv)
+    assert "--deploy-mode cluster" in joined
+    assert "spark.yarn.tags=bdp-etl-game-20261101" in joined
+    assert "spark.yarn.maxAppAttempts=1" in joined
+    assert "--archives /x/schemas.zip#schemas" in joined
+    assert argv[argv.index("--attempt") + 1] == "2"
+    assert argv[argv.index("--timezone") + 1] == "Europe/Berlin"
+
+
+def test_raw_day_marker(settings):
+    assert (
+        submit.raw_day_marker(settings, "ads", date(2026, 11, 2))
+        == "/lake/raw/ads/dt=2026-11-02/_SUCCESS"
+    )
+
+
+def test_missing_settings_name_the_file(tmp_path):
+    with pytest.raises(EtlError, match=r"nothing\.json: cannot read the ETL settings"):
+        load_settings(str(tmp_path / "nothing.json"))
+
+
+def test_bdp_etl_runs_the_module_over_ssh_as_airflow():
+    hostvars = {
+        "ansible_host": "10.0.0.5",
+        "ansible_user": "admin",
+        "ansible_ssh_private_key_file": "/k",
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=yes",
+    }
+    argv = etl_cli.ssh_argv(
+        hostvars, "w1", etl_cli.remote_command(["run", "--date=2026-11-01", "--source=game"])
+    )
+    assert argv[:8] == [
+        "ssh", "-o", "BatchMode=yes", "-i", "/k", "-o", "StrictHostKeyChecking=yes",
+        "admin@10.0.0.5",
+    ]  # fmt: skip
+    assert argv[-1] == (
+        "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags"
+        " /opt/bdp/airflow/bin/python -m bdp_etl run --date=2026-11-01 --source=game"
+    )
