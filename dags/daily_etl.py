@@ -85,6 +85,7 @@ def build(settings: Settings, source: str) -> DAG:
         start_date=start,
         end_date=pendulum.datetime(*end.timetuple()[:3], tz=timezone) if end else None,
         catchup=True,
+        is_paused_upon_creation=settings["paused_on_creation"],
         max_active_runs=2,
         default_args={
             "retries": settings["retries"],

@@ -4,6 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import requests
 from kafka import KafkaConsumer
 
 from bdp.lab.topology import load_lab
@@ -91,9 +92,43 @@ def read_all(topic: str, auth: dict, group_id: str | None = None, idle_ms: int =
         consumer.close()
 
 
+def shell_stdout(output: str) -> str:
+    """What the command printed, without Ansible's `host | CHANGED | rc=0 >>` line."""
+    return output.split("\n", 1)[1]
+
+
 def on_host(host: str, command: str, *, check: bool = True) -> str:
     """Run a shell command on a lab host, returning Ansible's output."""
     result = ansible(host, "-m", "ansible.builtin.shell", "-a", command)
     if check:
         assert result.returncode == 0, result.stdout[-4000:]
     return result.stdout
+
+
+AIRFLOW_API = f"http://{HOSTS[MASTER].address}:8080"
+
+
+def airflow_token(password: str) -> requests.Response:
+    return requests.post(
+        f"{AIRFLOW_API}/auth/token", json={"username": "admin", "password": password}, timeout=30
+    )
+
+
+def airflow_session() -> requests.Session:
+    """A session of the lab's Airflow REST API, logged in as its admin."""
+    answer = airflow_token(lab_secret("vault_airflow_admin_password"))
+    assert answer.status_code in (200, 201), answer.text
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return session
+
+
+def wait_for_run(api: requests.Session, dag_id: str, run_id: str, timeout: float) -> str:
+    """The run's final state (success or failed), or its state when the time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        url = f"{AIRFLOW_API}/api/v2/dags/{dag_id}/dagRuns/{run_id}"
+        state = api.get(url, timeout=30).json()["state"]
+        if state in ("success", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(5)

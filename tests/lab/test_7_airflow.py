@@ -6,55 +6,34 @@ import pytest
 import requests
 
 from helpers import run_tool
-from labkit import HOSTS, lab_secret, on_host, stage
+from labkit import AIRFLOW_API, airflow_session, airflow_token, on_host, stage, wait_for_run
 
 pytestmark = pytest.mark.lab
 
 SCHEDULER = "spark-master-01"
 WORKERS = {"spark-worker-01", "spark-worker-02", "spark-worker-03"}
-API = f"http://{HOSTS[SCHEDULER].address}:8080"
 BROKEN_DAG = "/var/lib/airflow/dags/lab_broken.py"
-
-
-def token(password: str) -> requests.Response:
-    return requests.post(
-        f"{API}/auth/token", json={"username": "admin", "password": password}, timeout=30
-    )
 
 
 @pytest.fixture(scope="module")
 def api() -> requests.Session:
-    answer = token(lab_secret("vault_airflow_admin_password"))
-    assert answer.status_code in (200, 201), answer.text
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-    return session
+    return airflow_session()
 
 
 def test_the_api_refuses_anonymous_and_wrong_password_access():
-    assert requests.get(f"{API}/api/v2/dags", timeout=30).status_code == 401
-    assert token("not-the-password").status_code == 401
+    assert requests.get(f"{AIRFLOW_API}/api/v2/dags", timeout=30).status_code == 401
+    assert airflow_token("not-the-password").status_code == 401
 
 
 def test_every_component_reports_healthy(api):
-    health = api.get(f"{API}/api/v2/monitor/health", timeout=30).json()
+    health = api.get(f"{AIRFLOW_API}/api/v2/monitor/health", timeout=30).json()
     for component in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
         assert health[component]["status"] == "healthy", health
 
 
-def wait_for_run(api: requests.Session, dag_id: str, run_id: str, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = api.get(f"{API}/api/v2/dags/{dag_id}/dagRuns/{run_id}", timeout=30).json()["state"]
-        if state in ("success", "failed"):
-            return state
-        time.sleep(3)
-    return state
-
-
 def test_a_triggered_dag_runs_on_a_celery_worker(api):
     started = time.monotonic()
-    dag = f"{API}/api/v2/dags/platform_smoke"
+    dag = f"{AIRFLOW_API}/api/v2/dags/platform_smoke"
     assert api.patch(dag, json={"is_paused": False}, timeout=30).status_code == 200
     run = api.post(f"{dag}/dagRuns", json={"logical_date": None}, timeout=30)
     assert run.status_code == 200, run.text
@@ -96,5 +75,5 @@ def test_a_dag_that_fails_to_import_is_shown_and_fails_the_play(api):
 
 
 def broken_dag_errors(api: requests.Session) -> list:
-    errors = api.get(f"{API}/api/v2/importErrors", timeout=30).json()["import_errors"]
+    errors = api.get(f"{AIRFLOW_API}/api/v2/importErrors", timeout=30).json()["import_errors"]
     return [e for e in errors if e["filename"].endswith("lab_broken.py")]

@@ -17,7 +17,16 @@ from bdp_collectors.classify import reason_class
 from bdp_collectors.events import event_id
 from bdp_collectors.simulator.stream import build_stream, expected
 from helpers import run_tool
-from labkit import WORK, as_spark, kafka_auth, lab_secret, on_host, read_all, stage
+from labkit import (
+    WORK,
+    as_spark,
+    kafka_auth,
+    lab_secret,
+    on_host,
+    read_all,
+    shell_stdout,
+    stage,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -26,11 +35,6 @@ SOURCES = ["game", "lodging", "raid", "ads"]
 DRAIN_TIMEOUT_S = 900
 INVENTORY_OUT = "/user/spark/lake-inventory"
 PROBE_ACCOUNT = "late-probe-"
-
-
-def shell_stdout(output: str) -> str:
-    """What the command printed, without Ansible's `host | CHANGED | rc=0 >>` line."""
-    return output.split("\n", 1)[1]
 
 
 @pytest.fixture(scope="module")

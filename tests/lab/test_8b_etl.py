@@ -1,0 +1,226 @@
+"""The daily ETL in the lab (runs after the ingest test, whose days it processes).
+
+The DAGs bdp_etl_<source> catch up on the complete simulated days; MySQL, Cassandra and the
+curated lake must then hold exactly what the simulator's known events give (computed here
+independently of the Spark transforms, by tests/lab/etl_expected.py). Then: a run made to fail
+twice (MySQL down) succeeds on its third try; a backfill, an operator's rerun and a corrupt raw
+file refused by the quality gate leave every destination exactly as it was.
+"""
+
+import json
+import time
+
+import pytest
+from etl_expected import compare_source
+
+from bdp_collectors.simulator.stream import expected
+from helpers import run_tool
+from labkit import (
+    AIRFLOW_API,
+    MASTER,
+    airflow_session,
+    as_spark,
+    on_host,
+    shell_stdout,
+    stage,
+    wait_for_run,
+)
+
+pytestmark = pytest.mark.lab
+
+WORKER = "spark-worker-01"  # an Airflow worker: the ETL's settings, jars and drivers are there
+API_HOST = "de-kafka-cluster-1"
+CATCH_UP_TIMEOUT_S = 1800
+RUN_TIMEOUT_S = 900
+OUTPUTS_JOB = "/var/tmp/bdp-etl-outputs.py"
+
+
+@pytest.fixture(scope="module")
+def settings() -> dict:
+    return json.loads(shell_stdout(on_host(WORKER, "cat /etc/bdp/etl/etl.json")))
+
+
+@pytest.fixture(scope="module")
+def days(settings) -> list[str]:
+    assert (settings["start_date"], settings["end_date"]) == ("2026-11-01", "2026-11-02")
+    return ["2026-11-01", "2026-11-02"]
+
+
+@pytest.fixture(scope="module")
+def api():
+    return airflow_session()
+
+
+@pytest.fixture(scope="module")
+def known(settings) -> dict:
+    api_config = json.loads(
+        shell_stdout(on_host(API_HOST, "cat /etc/bdp/collectors/event-api.json"))
+    )
+    return {source: (api_config, expected(source, api_config)) for source in settings["sources"]}
+
+
+def dag_url(source: str) -> str:
+    return f"{AIRFLOW_API}/api/v2/dags/bdp_etl_{source}"
+
+
+def runs(api, source: str) -> list[dict]:
+    answer = api.get(f"{dag_url(source)}/dagRuns", params={"limit": 100}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["dag_runs"]
+
+
+def run_of_day(api, source: str, day: str) -> dict:
+    found = [r for r in runs(api, source) if r["data_interval_start"].startswith(day)]
+    assert found, f"bdp_etl_{source}: no run for {day}"
+    return found[0]
+
+
+def task(api, source: str, run_id: str, task_id: str) -> dict:
+    url = f"{dag_url(source)}/dagRuns/{run_id}/taskInstances/{task_id}"
+    return api.get(url, timeout=30).json()
+
+
+def stored_outputs(days: list[str]) -> list[dict]:
+    """Every row the destinations hold for `days` (Spark in local mode on the worker)."""
+    run_tool(
+        "ansible", "-i", "inventories/lab", WORKER, "-m", "ansible.builtin.copy", "-a",
+        f"src=tests/lab/jobs/etl_outputs.py dest={OUTPUTS_JOB} mode=0644",
+    )  # fmt: skip
+    command = (
+        "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]'"
+        " --jars '/opt/bdp/mariadb-jdbc/jars/*.jar'"
+        f" {OUTPUTS_JOB} --schemas /opt/bdp/etl/schemas --stores /etc/bdp/etl/stores.json"
+        f" --days {','.join(days)} > /var/tmp/etl-outputs.jsonl 2> /var/tmp/etl-outputs.log"
+        " && cat /var/tmp/etl-outputs.jsonl"
+    )
+    lines = shell_stdout(on_host(WORKER, command)).splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def assert_exact(known: dict, days: list[str]) -> None:
+    outputs = stored_outputs(days)
+    for source, (api_config, known_events) in known.items():
+        rows = [o for o in outputs if o["source"] == source]
+        differences = compare_source(source, api_config, known_events, days, rows)
+        assert differences == [], f"{source}: " + "\n".join(differences[:20])
+
+
+def test_the_dags_catch_up_on_every_complete_day(api, settings, days):
+    started = time.monotonic()
+    for source in settings["sources"]:
+        answer = api.patch(dag_url(source), json={"is_paused": False}, timeout=30)
+        assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
+    while True:
+        states = {
+            (source, run["data_interval_start"][:10]): run["state"]
+            for source in settings["sources"]
+            for run in runs(api, source)
+        }
+        if len(states) == len(days) * len(settings["sources"]) and all(
+            state in ("success", "failed") for state in states.values()
+        ):
+            break
+        assert time.monotonic() < deadline, f"runs not finished: {states}"
+        time.sleep(15)
+    assert set(states.values()) == {"success"}, states
+    stage(f"DAGs caught up on {len(states)} source-days", started)
+
+
+def test_destinations_hold_exactly_the_expected_results(known, days):
+    started = time.monotonic()
+    assert_exact(known, days)
+    stage("MySQL, Cassandra and the lake compared with the simulator's events", started)
+
+
+def test_a_task_failing_twice_succeeds_on_its_third_try(api, days):
+    started = time.monotonic()
+    run_id = run_of_day(api, "game", days[1])["dag_run_id"]
+    tries_before = task(api, "game", run_id, "transform_and_load")["try_number"]
+    on_host(MASTER, "systemctl stop mariadb")
+    try:
+        cleared = api.post(
+            f"{dag_url('game')}/clearTaskInstances",
+            json={"dag_run_id": run_id, "dry_run": False, "only_failed": False,
+                  "reset_dag_runs": True},
+            timeout=30,
+        )  # fmt: skip
+        assert cleared.status_code == 200, cleared.text
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while True:
+            load = task(api, "game", run_id, "transform_and_load")
+            if load["state"] == "up_for_retry" and load["try_number"] == tries_before + 2:
+                break
+            assert load["state"] != "failed", load
+            assert time.monotonic() < deadline, f"not failed twice yet: {load}"
+            time.sleep(5)
+    finally:
+        on_host(MASTER, "systemctl start mariadb")
+    assert wait_for_run(api, "bdp_etl_game", run_id, RUN_TIMEOUT_S) == "success"
+    load = task(api, "game", run_id, "transform_and_load")
+    assert (load["state"], load["try_number"]) == ("success", tries_before + 3)
+    stage("MySQL down: two failed tries, the third succeeded", started)
+
+
+def test_a_backfill_reruns_the_range(api, days):
+    started = time.monotonic()
+    answer = api.post(
+        f"{AIRFLOW_API}/api/v2/backfills",
+        json={"dag_id": "bdp_etl_game", "from_date": f"{days[0]}T00:00:00Z",
+              "to_date": f"{days[1]}T00:00:00Z", "reprocess_behavior": "completed",
+              "max_active_runs": 2},
+        timeout=30,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    backfill_id = answer.json()["id"]
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        backfill_runs = [r for r in runs(api, "game") if r.get("backfill_id") == backfill_id]
+        states = [r["state"] for r in backfill_runs]
+        if len(states) == len(days) and all(s in ("success", "failed") for s in states):
+            break
+        assert time.monotonic() < deadline, f"backfill not finished: {states}"
+        time.sleep(10)
+    assert states == ["success"] * len(days)
+    stage("game backfilled over both days", started)
+
+
+def test_an_operator_reruns_a_day_outside_airflow(days):
+    result = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "lodging")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "published" in result.stdout
+
+
+def test_a_day_that_is_not_complete_is_refused(settings):
+    result = run_tool("bdp", "etl", "run", "--date", "2026-11-03", "--source", "game")
+    assert result.returncode != 0
+    assert "the raw day is not complete" in result.stderr
+
+
+def test_a_corrupt_raw_file_fails_the_quality_gate_and_writes_nothing(days):
+    bad = f"/lake/raw/ads/dt={days[0]}/part-zz-corrupt.parquet"
+    as_spark(f"bash -c 'echo not-parquet | hdfs dfs -put -f - {bad}'")
+    try:
+        result = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "ads")
+    finally:
+        as_spark(f"hdfs dfs -rm -skipTrash {bad}")
+    assert result.returncode != 0
+    assert "data-quality gate failed" in result.stderr
+    assert "1 unreadable raw file(s)" in result.stderr
+
+
+def test_after_reruns_the_destinations_are_unchanged(known, days):
+    assert_exact(known, days)
+
+
+def test_etl_status_lists_every_day_published(settings, days):
+    result = run_tool("bdp", "etl", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    reports = json.loads(result.stdout)
+    latest = {(r["source"], r["dt"]): r for r in reports}
+    for source in settings["sources"]:
+        for day in days:
+            report = latest[(source, day)]
+            assert report["status"] in ("published", "quality-failed"), report
+    assert latest[("ads", days[0])]["status"] == "quality-failed"  # the corrupt file's run
+    assert latest[("game", days[1])]["status"] == "published"
