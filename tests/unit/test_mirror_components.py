@@ -17,6 +17,7 @@ VERSIONS = {
     "spark_kafka_connector": "4.2.0",
     "spark_kafka_clients": "3.9.2",
     "spark_commons_pool2": "2.13.1",
+    "mariadb_jdbc": "3.5.11",
     "kafka": "4.4.0",
     "kafka_scala": "2.13",
     "cassandra": "5.0.9",
@@ -55,6 +56,10 @@ def test_archive_paths_repeat_the_official_download_paths():
         "spark-kafka": (
             "apache/spark/spark-4.3.0/spark-kafka-4.3.0.tgz",
             "spark-kafka-4.3.0",
+        ),
+        "mariadb-jdbc": (
+            "mariadb/connector-j/3.5.11/mariadb-jdbc-3.5.11.tgz",
+            "mariadb-jdbc-3.5.11",
         ),
         "librdkafka": (
             "librdkafka/2.16.1/librdkafka-2.16.1-linux-x86_64.tar.gz",
@@ -142,6 +147,7 @@ def test_the_repository_versions_file_plans_every_component():
         "opensearch",
         "spark",
         "spark-kafka",
+        "mariadb-jdbc",
         "librdkafka",
         "airflow",
         "collectors",
@@ -186,3 +192,16 @@ def test_spark_kafka_carries_the_connector_and_the_jars_spark_lacks():
     assert component.archive == "apache/spark/spark-4.3.0/spark-kafka-4.3.0.tgz"
     assert dict(component.versions)["spark_kafka_connector"] == "4.2.1"
     assert component.inputs() != by_name()["spark-kafka"].inputs()
+
+
+def test_mariadb_jdbc_carries_the_driver_and_names_its_optional_dependencies():
+    component = by_name({**VERSIONS, "mariadb_jdbc": "3.5.12"})["mariadb-jdbc"]
+    assert [str(c) for c in component.fetch] == ["org.mariadb.jdbc:mariadb-java-client:3.5.12"]
+    # The artifact role installs it as /opt/bdp/mariadb-jdbc-<v>, its top directory stripped.
+    assert component.archive == "mariadb/connector-j/3.5.12/mariadb-jdbc-3.5.12.tgz"
+    assert component.top_dir == "mariadb-jdbc-3.5.12"
+    assert component.versions == (("mariadb_jdbc", "3.5.12"),)
+    assert component.inputs() != by_name()["mariadb-jdbc"].inputs()
+    missing = "\n".join(component.missing)
+    for optional in ["waffle-jna", "jna", "software.amazon.awssdk:rds", "slf4j-api"]:
+        assert optional in missing

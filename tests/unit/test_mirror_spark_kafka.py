@@ -1,6 +1,6 @@
 import pytest
 
-from bdp.mirror.assemble.spark_kafka import check_pinned
+from bdp.mirror.assemble.jars import check_pinned
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.pom import declared_dependencies

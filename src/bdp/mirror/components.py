@@ -265,6 +265,32 @@ def spark_kafka(v: Callable[[str], str]) -> Component:
     )
 
 
+def mariadb_jdbc(v: Callable[[str], str]) -> Component:
+    """MariaDB Connector/J for the Spark ETL jobs' `--jars`.
+
+    `fetch` holds the driver first; the assembler checks that the driver's POM declares no
+    runtime dependency besides the other jars in `fetch` (as of 3.5.x it declares none).
+    """
+    version = v("mariadb_jdbc")
+    name = f"mariadb-jdbc-{version}"
+    return Component(
+        name="mariadb-jdbc",
+        version=version,
+        archive=f"mariadb/connector-j/{version}/{name}.tgz",
+        top_dir=name,
+        versions=(("mariadb_jdbc", version),),
+        fetch=(Coordinate("org.mariadb.jdbc", "mariadb-java-client", version),),
+        missing=(
+            "everything but jars/: this is no official archive, only the driver jar that"
+            " spark-submit --jars needs",
+            "the driver's optional dependencies: waffle-jna and its jna (Windows SSPI"
+            " authentication; JNA also backs unix-socket and named-pipe connections, so only"
+            " TCP connections work), software.amazon.awssdk:rds (AWS IAM authentication) and"
+            " slf4j-api (logging through SLF4J; Spark's jars/ has it)",
+        ),
+    )
+
+
 def librdkafka(v: Callable[[str], str]) -> Component:
     version = v("confluent_kafka")
     return Component(
@@ -333,6 +359,7 @@ FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "opensearch": opensearch,
     "spark": spark,
     "spark-kafka": spark_kafka,
+    "mariadb-jdbc": mariadb_jdbc,
     "librdkafka": librdkafka,
     "airflow": airflow,
     "collectors": collectors,

@@ -67,6 +67,7 @@ _RUNTIME_SCOPES = {"", "compile", "runtime"}
 def declared_dependencies(pom_text: str, source: str) -> dict[tuple[str, str], str]:
     """(group, artifact) -> version of a published POM's runtime dependencies.
 
+    Optional dependencies are left out: Maven does not bring them to the POM's users either.
     Only literal versions count: a `${property}` would need the parent POM, so it is an error.
     """
     try:
@@ -78,7 +79,7 @@ def declared_dependencies(pom_text: str, source: str) -> dict[tuple[str, str], s
         fields = {
             child.tag.removeprefix(_POM_NS): (child.text or "").strip() for child in dependency
         }
-        if fields.get("scope", "") not in _RUNTIME_SCOPES:
+        if fields.get("scope", "") not in _RUNTIME_SCOPES or fields.get("optional") == "true":
             continue
         key = (fields.get("groupId", ""), fields.get("artifactId", ""))
         version = fields.get("version", "")

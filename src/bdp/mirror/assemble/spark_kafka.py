@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-from bdp.mirror import maven
-from bdp.mirror.assemble.common import Assembly, Workspace, place_all
+from bdp.mirror.assemble.common import Assembly, Workspace
+from bdp.mirror.assemble.jars import assemble_jars, check_pinned
 from bdp.mirror.components import Component
-from bdp.mirror.coordinates import Coordinate
-from bdp.mirror.errors import MirrorError
-from bdp.mirror.layout import flat_layout
-from bdp.mirror.pom import declared_dependencies
 
 
 def assemble(component: Component, ws: Workspace) -> Assembly:
     connector, *dependencies = component.fetch
-    downloads = ws.downloads / "maven"
-    pom_coordinate = Coordinate(connector.group, connector.artifact, connector.version, "pom")
-    pom = maven.fetch(component.name, pom_coordinate, downloads)
-    check_pinned(
-        declared_dependencies(pom.read_text(encoding="utf-8"), pom.name),
-        [c for c in dependencies if c.group != connector.group],
-        pom.name,
-    )
-    files = {}
-    for coordinate in component.fetch:
-        ws.log(f"fetching {coordinate} with Maven")
-        files[coordinate] = maven.fetch(component.name, coordinate, downloads)
-    placement = flat_layout(files, "jars")
-    place_all(placement, files, ws.root(component))
-    assembly = Assembly(sources=[*component.sources, f"maven:{pom_coordinate} (checked)"])
-    assembly.artifacts = [relative for _, relative in placement]
-    return assembly
-
-
-def check_pinned(declared: dict[tuple[str, str], str], pinned: list[Coordinate], pom: str) -> None:
-    """Each pinned jar must be a runtime dependency of the connector at exactly that version."""
-    wrong = [
-        f"{c.group}:{c.artifact} {c.version} (the POM says {declared.get((c.group, c.artifact))})"
-        for c in pinned
-        if declared.get((c.group, c.artifact)) != c.version
-    ]
-    if wrong:
-        raise MirrorError(
-            f"{pom} does not declare the pinned versions: {'; '.join(wrong)};"
-            " set bdp_versions to what the connector's POM declares"
-        )
+    # The token provider is built with the connector; only the other projects' jars are pinned.
+    pinned = [c for c in dependencies if c.group != connector.group]
+    return assemble_jars(component, ws, lambda declared, pom: check_pinned(declared, pinned, pom))
