@@ -27,12 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "collectors"), str(REPO / "tests"), str(REPO / "tests" / "lab")]
+from labhost import on_host, put_file, say
 
-from bdp_collectors.events import canonical  # noqa: E402
-from bdp_collectors.simulator.stream import build_stream, expected  # noqa: E402
-from helpers import run_tool  # noqa: E402
+from bdp_collectors.events import canonical
+from bdp_collectors.simulator.stream import build_stream, expected
 
 HOST = "de-kafka-cluster-1"
 WORK = "/var/tmp/bdp-bench"
@@ -53,35 +51,6 @@ NO_FAULTS = dict.fromkeys(
     ),
     0.0,
 )
-
-
-def say(message: str) -> None:
-    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
-
-
-def on_host(command: str) -> str:
-    """Run a shell command on the bench host; its stdout, or exit with Ansible's report."""
-    result = run_tool(
-        "ansible", "-i", "inventories/lab", HOST, "-m", "ansible.builtin.shell", "-a", command
-    )
-    if result.returncode != 0:
-        sys.exit(f"bench: `{command[:120]}` failed on {HOST}:\n{result.stdout[-3000:]}")
-    return result.stdout.split("\n", 1)[1]
-
-
-def put_file(path: str, content: str) -> None:
-    result = run_tool(
-        "ansible",
-        "-i",
-        "inventories/lab",
-        HOST,
-        "-m",
-        "ansible.builtin.copy",
-        "-a",
-        f"dest={path} mode=0644 content={json.dumps(content)}",
-    )
-    if result.returncode != 0:
-        sys.exit(f"bench: cannot write {path} on {HOST}:\n{result.stdout[-2000:]}")
 
 
 def api_config(port: int, seed: int, events: int, rate: float) -> dict[str, Any]:
@@ -133,11 +102,12 @@ PYTHON = "/opt/bdp/collectors-venv/bin/python"
 def run_collector(port: int, seed: int, events: int, rate: float, topic: str, dlq: str) -> float:
     """Start a bench API on `port`, wait for it, run a collector to the stream's end; seconds
     the collector took."""
-    bootstrap = on_host(f"sed -n 's/^bootstrap.servers=//p' {ADMIN_PROPERTIES}").strip()
+    bootstrap = on_host(HOST, f"sed -n 's/^bootstrap.servers=//p' {ADMIN_PROPERTIES}").strip()
     collector = json.dumps(collector_config(port, topic, dlq)).replace("__BOOTSTRAP__", bootstrap)
-    put_file(f"{WORK}/api-{port}.json", json.dumps(api_config(port, seed, events, rate)))
-    put_file(f"{WORK}/collector-{port}.json", collector)
+    put_file(HOST, f"{WORK}/api-{port}.json", json.dumps(api_config(port, seed, events, rate)))
+    put_file(HOST, f"{WORK}/collector-{port}.json", collector)
     output = on_host(
+        HOST,
         f"cd {WORK} && rm -f api-{port}.state.json cursor-{port}.json && ({HOST_ENV}"
         f" nohup {PYTHON} -m bdp_collectors.api --config api-{port}.json > api-{port}.out 2>&1 &"
         " api=$!;"
@@ -146,7 +116,7 @@ def run_collector(port: int, seed: int, events: int, rate: float, topic: str, dl
         f" sleep 0.5; done; start=$(date +%s.%N);"
         f" {PYTHON} -m bdp_collectors.collector --config collector-{port}.json --stop-at-end;"
         f" rc=$?; end=$(date +%s.%N); kill $api;"
-        f' echo "seconds $(python3 -c "print($end - $start)") rc $rc")'
+        f' echo "seconds $(python3 -c "print($end - $start)") rc $rc")',
     )
     match = re.search(r"seconds ([\d.]+) rc (\d+)", output)
     if not match or match.group(2) != "0":
@@ -163,9 +133,10 @@ def average_record_bytes(seed: int, events: int) -> int:
 
 def perf_test(records: int, record_size: int) -> float:
     output = on_host(
+        HOST,
         f"kafka-producer-perf-test --topic bench.perf --num-records {records} "
         f"--record-size {record_size} --throughput -1 --producer.config {ADMIN_PROPERTIES} "
-        "--producer-props acks=all enable.idempotence=true compression.type=zstd linger.ms=20"
+        "--producer-props acks=all enable.idempotence=true compression.type=zstd linger.ms=20",
     )
     match = re.findall(r"([\d.]+) records/sec", output)
     if not match:
@@ -180,8 +151,9 @@ def topics(action: str) -> None:
         else:
             arguments = "--delete --if-exists"
         on_host(
+            HOST,
             f"kafka-topics --bootstrap-server $(sed -n 's/^bootstrap.servers=//p' "
-            f"{ADMIN_PROPERTIES}) --command-config {ADMIN_PROPERTIES} {arguments} --topic {topic}"
+            f"{ADMIN_PROPERTIES}) --command-config {ADMIN_PROPERTIES} {arguments} --topic {topic}",
         )
 
 
@@ -238,7 +210,7 @@ def latency(events: int, rate: float, seed: int) -> list[float]:
     )
     say(f"latency: {events} game events released at {rate:g}/s into game.events")
     run_collector(8791, seed, events, rate, "game.events", "game.dlq")
-    t0 = json.loads(on_host(f"cat {WORK}/api-8791.state.json"))["t0"]
+    t0 = json.loads(on_host(HOST, f"cat {WORK}/api-8791.state.json"))["t0"]
     auth = kafka_login(bootstrap, "admin", password)
     positions = kafka_positions(auth, {p: high for p, (_, high) in before.items()})
     ends = {
@@ -284,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
 
-    on_host(f"mkdir -p {WORK}/logs && chown -R collector {WORK}")
+    on_host(HOST, f"mkdir -p {WORK}/logs && chown -R collector {WORK}")
     topics("create")
     try:
         size = average_record_bytes(args.seed, args.events)

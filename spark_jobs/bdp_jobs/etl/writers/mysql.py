@@ -70,7 +70,7 @@ def connection(spark: SparkSession, warehouse: Warehouse) -> Iterator[Any]:
         conn.close()
 
 
-def _execute(conn: Any, statement: str) -> None:
+def execute(conn: Any, statement: str) -> None:
     handle = conn.createStatement()
     try:
         handle.execute(statement)
@@ -129,10 +129,10 @@ def replace_day(
     with connection(spark, warehouse) as conn:
         count_day(conn, warehouse, table, day)  # fails early on a missing partition
         for statement in prepare:
-            _execute(conn, statement)
+            execute(conn, statement)
         frame.coalesce(warehouse.connections).write.format("jdbc").options(
             **jdbc_options(warehouse, staging_table(table, day))
         ).mode("append").save()
         for statement in swap:
-            _execute(conn, statement)
+            execute(conn, statement)
         return count_day(conn, warehouse, table, day)

@@ -1,0 +1,45 @@
+"""What the benchmarks do on lab hosts: run a shell command, write a file, say what happens.
+
+A failure ends the benchmark with Ansible's report (a benchmark has nothing to assert).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "collectors"), str(REPO / "tests"), str(REPO / "tests" / "lab")]
+
+from helpers import run_tool  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def _ansible(host: str, module: str, arguments: str, what: str) -> str:
+    result = run_tool("ansible", "-i", "inventories/lab", host, "-m", module, "-a", arguments)
+    if result.returncode != 0:
+        sys.exit(f"bench: {what} failed on {host}:\n{result.stdout[-3000:]}")
+    return result.stdout.split("\n", 1)[1]
+
+
+def on_host(host: str, command: str) -> str:
+    """Run a shell command on `host`; its stdout."""
+    return _ansible(host, "ansible.builtin.shell", command, f"`{command[:120]}`")
+
+
+def put_file(host: str, path: str, content: str) -> None:
+    _ansible(
+        host, "ansible.builtin.copy", f"dest={path} mode=0644 content={json.dumps(content)}",
+        f"writing {path}",
+    )  # fmt: skip
+
+
+def copy_file(host: str, source: Path, path: str) -> None:
+    _ansible(
+        host, "ansible.builtin.copy", f"src={source} dest={path} mode=0644", f"copying {source}"
+    )
