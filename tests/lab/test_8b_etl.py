@@ -3,8 +3,8 @@
 The DAGs bdp_etl_<source> catch up on the complete simulated days; MySQL, Cassandra and the
 curated lake must then hold exactly what the simulator's known events give (computed here
 independently of the Spark transforms, by tests/lab/etl_expected.py). Then: a run made to fail
-twice (MySQL down) succeeds on its third try; a backfill, an operator's rerun and a corrupt raw
-file refused by the quality gate leave every destination exactly as it was.
+twice (MySQL down) succeeds on its third try; a backfill, a corrupt raw file refused by the
+quality gate and an operator's rerun leave every destination exactly as it was.
 """
 
 import json
@@ -106,10 +106,9 @@ def assert_exact(known: dict, days: list[str]) -> None:
 
 
 def test_the_dags_catch_up_on_every_complete_day(api, settings, days):
+    """The DAGs are unpaused from the start (as in production): their runs waited for the lake
+    writer to complete each day while the earlier tests ran."""
     started = time.monotonic()
-    for source in settings["sources"]:
-        answer = api.patch(dag_url(source), json={"is_paused": False}, timeout=30)
-        assert answer.status_code == 200, answer.text
     deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
     while True:
         states = {
@@ -185,28 +184,25 @@ def test_a_backfill_reruns_the_range(api, days):
     stage("game backfilled over both days", started)
 
 
-def test_an_operator_reruns_a_day_outside_airflow(days):
-    result = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "lodging")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "published" in result.stdout
-
-
 def test_a_day_that_is_not_complete_is_refused(settings):
     result = run_tool("bdp", "etl", "run", "--date", "2026-11-03", "--source", "game")
     assert result.returncode != 0
     assert "the raw day is not complete" in result.stderr
 
 
-def test_a_corrupt_raw_file_fails_the_quality_gate_and_writes_nothing(days):
+def test_a_corrupt_raw_file_fails_the_gate_then_an_operator_reruns_the_day(days):
     bad = f"/lake/raw/ads/dt={days[0]}/part-zz-corrupt.parquet"
     as_spark(f"bash -c 'echo not-parquet | hdfs dfs -put -f - {bad}'")
     try:
-        result = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "ads")
+        refused = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "ads")
     finally:
         as_spark(f"hdfs dfs -rm -skipTrash {bad}")
-    assert result.returncode != 0
-    assert "data-quality gate failed" in result.stderr
-    assert "1 unreadable raw file(s)" in result.stderr
+    assert refused.returncode != 0
+    assert "data-quality gate failed" in refused.stderr, refused.stderr[-3000:]
+    assert "1 unreadable raw file(s)" in refused.stderr
+    rerun = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "ads")
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert "published" in rerun.stdout
 
 
 def test_after_reruns_the_destinations_are_unchanged(known, days):
@@ -220,7 +216,5 @@ def test_etl_status_lists_every_day_published(settings, days):
     latest = {(r["source"], r["dt"]): r for r in reports}
     for source in settings["sources"]:
         for day in days:
-            report = latest[(source, day)]
-            assert report["status"] in ("published", "quality-failed"), report
-    assert latest[("ads", days[0])]["status"] == "quality-failed"  # the corrupt file's run
-    assert latest[("game", days[1])]["status"] == "published"
+            assert (source, day) in latest, f"bdp etl status shows no run of {source} {day}"
+    assert all(report["status"] == "published" for report in latest.values()), latest
