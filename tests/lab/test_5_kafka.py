@@ -217,6 +217,7 @@ def test_topic_with_more_replicas_than_brokers_is_refused():
     assert "Topic: too-wide" not in kafka_command("kafka-topics", "--describe --exclude-internal")
 
 
+@pytest.mark.slow  # two runs of kafka.yml (about 8 min): make test-all
 def test_broker_formatted_for_another_cluster_stops_the_play():
     broker, data = KAFKA_HOSTS[2], "/var/lib/bdp/kafka/data"
     on_host(
