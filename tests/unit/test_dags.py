@@ -20,6 +20,9 @@ def parse(folder) -> dict:
         **os.environ,
         "AIRFLOW_HOME": str(folder / ".airflow"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # As the airflow role's environment does: DAGs import their own packages.
+        "PYTHONPATH": str(folder),
+        "BDP_ETL_SETTINGS": str(REPO / "tests" / "unit" / "data" / "etl_settings.json"),
     }
     result = subprocess.run(
         [sys.executable, "-c", PARSE, str(folder)],
@@ -36,6 +39,7 @@ def test_the_repository_dags_import_without_errors(tmp_path):
     parsed = parse(tmp_path / "dags")
     assert parsed["errors"] == {}
     assert "platform_smoke" in parsed["dags"]
+    assert {"bdp_etl_game", "bdp_etl_ads"} <= set(parsed["dags"])  # the settings' sources
 
 
 def test_a_broken_dag_is_reported_with_its_file(tmp_path):
