@@ -1,5 +1,6 @@
 """What the lab test modules share: the lab's hosts and how to drive it."""
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -97,3 +98,19 @@ def on_host(host: str, command: str, *, check: bool = True) -> str:
     if check:
         assert result.returncode == 0, result.stdout[-4000:]
     return result.stdout
+
+
+def shell_stdout(output: str) -> str:
+    """What the command printed, without Ansible's `host | CHANGED | rc=0 >>` line."""
+    return output.split("\n", 1)[1]
+
+
+EVENT_API_HOST = "de-kafka-cluster-1"  # the collectors group's first host runs the event API
+
+
+def event_api_config() -> dict:
+    """The event API's config as deployed: seed, days, sizes, faults and time zone decide
+    every simulated event, so tests know them (bdp_collectors.simulator.stream.expected)."""
+    return json.loads(
+        shell_stdout(on_host(EVENT_API_HOST, "cat /etc/bdp/collectors/event-api.json"))
+    )

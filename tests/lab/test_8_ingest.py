@@ -17,25 +17,29 @@ from bdp_collectors.classify import reason_class
 from bdp_collectors.events import event_id
 from bdp_collectors.simulator.stream import build_stream, expected
 from helpers import run_tool
-from labkit import WORK, as_spark, kafka_auth, lab_secret, on_host, read_all, stage
+from labkit import (
+    WORK,
+    as_spark,
+    event_api_config,
+    kafka_auth,
+    lab_secret,
+    on_host,
+    read_all,
+    shell_stdout,
+    stage,
+)
 
 pytestmark = pytest.mark.lab
 
-API_HOST = "de-kafka-cluster-1"
 SOURCES = ["game", "lodging", "raid", "ads"]
 DRAIN_TIMEOUT_S = 900
 INVENTORY_OUT = "/user/spark/lake-inventory"
 PROBE_ACCOUNT = "late-probe-"
 
 
-def shell_stdout(output: str) -> str:
-    """What the command printed, without Ansible's `host | CHANGED | rc=0 >>` line."""
-    return output.split("\n", 1)[1]
-
-
 @pytest.fixture(scope="module")
 def api_config() -> dict:
-    return json.loads(shell_stdout(on_host(API_HOST, "cat /etc/bdp/collectors/event-api.json")))
+    return event_api_config()
 
 
 @pytest.fixture(scope="module")
