@@ -1,5 +1,6 @@
 """What the lab test modules share: the lab's hosts and how to drive it."""
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -132,3 +133,14 @@ def wait_for_run(api: requests.Session, dag_id: str, run_id: str, timeout: float
         if state in ("success", "failed") or time.monotonic() > deadline:
             return state
         time.sleep(5)
+
+
+EVENT_API_HOST = "de-kafka-cluster-1"  # the collectors group's first host runs the event API
+
+
+def event_api_config() -> dict:
+    """The event API's config as deployed: seed, days, sizes, faults and time zone decide
+    every simulated event, so tests know them (bdp_collectors.simulator.stream.expected)."""
+    return json.loads(
+        shell_stdout(on_host(EVENT_API_HOST, "cat /etc/bdp/collectors/event-api.json"))
+    )

@@ -20,6 +20,7 @@ from helpers import run_tool
 from labkit import (
     WORK,
     as_spark,
+    event_api_config,
     kafka_auth,
     lab_secret,
     on_host,
@@ -30,7 +31,6 @@ from labkit import (
 
 pytestmark = pytest.mark.lab
 
-API_HOST = "de-kafka-cluster-1"
 SOURCES = ["game", "lodging", "raid", "ads"]
 DRAIN_TIMEOUT_S = 900
 INVENTORY_OUT = "/user/spark/lake-inventory"
@@ -39,7 +39,7 @@ PROBE_ACCOUNT = "late-probe-"
 
 @pytest.fixture(scope="module")
 def api_config() -> dict:
-    return json.loads(shell_stdout(on_host(API_HOST, "cat /etc/bdp/collectors/event-api.json")))
+    return event_api_config()
 
 
 @pytest.fixture(scope="module")

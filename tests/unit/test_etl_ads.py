@@ -89,3 +89,11 @@ def test_ad_texts_take_the_latest_text_seen(events):
         # v4's later event has no text; e06's is the latest one seen.
         (DAY, "ad-2", "Book your next getaway", "travel", "Pack light.", 2, 1),
     ]
+
+
+def test_viewing_seconds_round_the_exact_sum_half_up(spark):
+    # 30.5 s, which doubles add up to 30.499999999999996 in every order: it must round to 31.
+    times = [("10:00:00", 17.423), ("10:01:00", 1.412), ("10:02:00", 11.665)]
+    events = raw_frame(spark, "ads", [{"t": t, "viewing_time": v} for t, v in times])
+    (row,) = viewer_profiles(events, run_id="run-1").collect()
+    assert row["viewing_seconds"] == {"fashion": 31}

@@ -20,6 +20,9 @@ from bdp_jobs.etl.frames import (
 
 # DESIGN D5: a click less than this long after the viewer's previous click on the ad repeats it.
 REPEAT_CLICK_SECONDS = 60
+# Viewing times are summed as decimals, exact whatever order the partitions add up in: in
+# doubles 17.423 + 1.412 + 11.665 makes 30.499999999999996, which would round down.
+_SECONDS = "decimal(28,6)"
 
 
 def counted_clicks(events: DataFrame, window_seconds: int = REPEAT_CLICK_SECONDS) -> DataFrame:
@@ -89,18 +92,19 @@ def viewer_profiles(
     rounded to whole seconds (half up; the table holds ints); clicked_ads lists the ad ids
     with a counted click, sorted; profile is the JSON document {account, dt, gender,
     age_band, impressions, clicks, ads: [{ad_id, genre, impressions, clicks,
-    viewing_time_s (exact sum)}] by ad_id}; run_id is the ETL run writing the row.
+    viewing_time_s (exact sum)}] by ad_id}; run_id is the ETL run writing the row. Sums of
+    viewing_time are exact (to the microsecond), so a half second rounds up in any order.
     """
     marked = counted_clicks(events, window_seconds)
     per_ad = marked.groupBy("dt", "account", "ad_id").agg(
         latest("genre").alias("genre"),
         F.count("*").cast("int").alias("impressions"),
         count_where(F.col("counted_click")).cast("int").alias("clicks"),
-        F.sum("viewing_time").alias("viewing_time_s"),
+        F.sum(F.col("viewing_time").cast(_SECONDS)).cast("double").alias("viewing_time_s"),
     )
     genres = (
         marked.groupBy("dt", "account", "genre")
-        .agg(F.round(F.sum("viewing_time")).cast("int").alias("seconds"))
+        .agg(F.round(F.sum(F.col("viewing_time").cast(_SECONDS))).cast("int").alias("seconds"))
         .groupBy("dt", "account")
         .agg(sorted_map(F.col("genre"), F.col("seconds")).alias("viewing_seconds"))
     )

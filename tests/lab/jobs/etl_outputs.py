@@ -2,12 +2,15 @@
 
 Run with spark-submit in local mode on an Airflow worker (it has the JDBC jar, the stores'
 settings, the Cassandra driver and the declarations). Prints one JSON line per stored row:
-{"source", "dataset", "row"}; the ETL lab test compares them with the simulator's events.
+{"source", "dataset", "row"}, and per event in /lake/late one with dataset "_late"; the ETL lab
+test compares them with the simulator's events.
 """
 
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -52,6 +55,29 @@ def lake_rows(spark, path, days):
     return [row.asDict() for row in frame.collect()]
 
 
+def late_ids(spark, source, days):
+    """(event_id, dt) of the source's events in /lake/late: they are not in the raw days."""
+    root = f"/lake/late/{source}"
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(root)
+    if not path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(path):
+        return []
+    frame = spark.read.option("basePath", root).parquet(root)
+    chosen = frame.where(F.col("dt").cast("string").isin(days))
+    return [row.asDict() for row in chosen.select("event_id", "dt").collect()]
+
+
+def plain(value):
+    """A store's value as JSON: maps as objects, sets (Cassandra) as sorted lists."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        return sorted(value)
+    return str(value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schemas", required=True, help="directory with events/, datasets/")
@@ -62,6 +88,9 @@ def main() -> int:
     stores = json.loads(Path(args.stores).read_text(encoding="utf-8"))
     spark = SparkSession.builder.appName("bdp-etl-outputs").getOrCreate()
     for source, datasets in load_all(args.schemas).items():
+        for row in late_ids(spark, source, days):
+            line = {"source": source, "dataset": "_late", "row": row}
+            sys.stdout.write(json.dumps(line, sort_keys=True) + "\n")
         for dataset in datasets:
             if dataset.kind == "structured":
                 rows = mysql_rows(spark, stores, dataset.destination, days)
@@ -71,7 +100,7 @@ def main() -> int:
                 rows = lake_rows(spark, dataset.destination, days)
             for row in rows:
                 line = {"source": source, "dataset": dataset.name, "row": row}
-                sys.stdout.write(json.dumps(line, default=str, sort_keys=True) + "\n")
+                sys.stdout.write(json.dumps(line, default=plain, sort_keys=True) + "\n")
     spark.stop()
     return 0
 
