@@ -7,7 +7,7 @@ for D starts just after midnight of D+1 ("yesterday"). Per run:
     transform_and_load  spark-submit on YARN: raw day -> declared datasets -> MySQL,
                         Cassandra, curated lake (retried with exponential backoff)
     check_quality     the run report: gate passed, every destination holds the day
-                      exactly (never retried: the data would be the same)
+                      exactly (a failure of the data is never retried: it would be the same)
     summary           rows per destination, in the task log
 
 Settings (sources, days, Spark sizes, retries) come from /etc/bdp/etl/etl.json (etl role).
@@ -37,9 +37,10 @@ def _run_id() -> str:
     return get_current_context()["run_id"]
 
 
-@task.sensor(mode="reschedule", retries=0)
+@task.sensor(mode="reschedule")
 def wait_for_raw_day(source: str) -> bool:
-    """True once the lake writer has completed day D; fails with the reason at the deadline."""
+    """True once the lake writer has completed day D. Airflow fails a sensor past its timeout
+    without retrying; the retries are for a poke cut short (a worker restarted, WebHDFS down)."""
     day = _day()
     marker = submit.raw_day_marker(SETTINGS, source, day)
     if webhdfs.exists(SETTINGS, marker):
@@ -51,8 +52,9 @@ def wait_for_raw_day(source: str) -> bool:
     return False
 
 
-@task(retries=0)
+@task
 def check_quality(source: str) -> dict:
+    """Fails for good (no retry) when the data is wrong; retried when it cannot tell."""
     try:
         report = submit.check_report(SETTINGS, source, _day(), _run_id())
     except DataQualityError as exc:
@@ -60,7 +62,7 @@ def check_quality(source: str) -> dict:
     return {name: entry["stored_rows"] for name, entry in report["datasets"].items()}
 
 
-@task(retries=0)
+@task
 def summary(source: str, stored: dict) -> None:
     report = submit.read_report(SETTINGS, source, _day(), _run_id())
     print(status.table(status.rows(report)))
