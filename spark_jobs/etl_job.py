@@ -88,6 +88,7 @@ def measure(dataset: Dataset, frame: DataFrame, events: DataFrame) -> dict[str, 
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> int:
+    """The steps of the module's docstring; an error is recorded in the report, then raised."""
     fs = HadoopFS(spark, args.lake)
     layout = EtlLayout(args.lake, args.source, args.date)
     report = runreport.new_report(args.source, args.date, args.run_id, args.attempt)
@@ -99,6 +100,23 @@ def run(spark: SparkSession, args: argparse.Namespace) -> int:
             report["problems"] = problems
         fs.write_json(layout.report(args.run_id), report)
 
+    try:
+        return _steps(spark, args, fs, layout, report, save)
+    except IncompleteDay:
+        raise
+    except Exception as exc:
+        save(runreport.FAILED, [f"{type(exc).__name__}: {str(exc)[:2000]}"])
+        raise
+
+
+def _steps(
+    spark: SparkSession,
+    args: argparse.Namespace,
+    fs: HadoopFS,
+    layout: EtlLayout,
+    report: dict[str, Any],
+    save: Any,
+) -> int:
     raw = read_day(
         spark, fs, day_path(args.lake, "raw", args.source, args.date), args.schema, args.date
     )

@@ -33,8 +33,8 @@ def lake(tmp_path, spark):
     stores.write_text(
         json.dumps(
             {
-                "warehouse": {"url": "jdbc:mariadb://127.0.0.1:1/warehouse", "user": "u",
-                              "password": "p"},
+                "warehouse": {"url": "jdbc:mysql://127.0.0.1:1/warehouse?permitMysqlScheme",
+                              "user": "u", "password": "p"},
                 "cassandra": {"hosts": ["127.0.0.1"], "port": 1, "user": "u", "password": "p",
                               "local_dc": "dc1"},
             }

@@ -16,8 +16,9 @@ from typing import Any
 from bdp_jobs.etl.datasets import Check, Dataset
 from bdp_jobs.lake.layout import day_dir_name
 
-# Report states: the gate stopped the day, the writers finished, or the job is still going.
-RUNNING, QUALITY_FAILED, PUBLISHED = "running", "quality-failed", "published"
+# Report states: the job is going, the gate stopped the day, the writers finished, or an error
+# (a store down, a bug) stopped the job; a retry starts again from the raw day.
+RUNNING, QUALITY_FAILED, PUBLISHED, FAILED = "running", "quality-failed", "published", "failed"
 
 
 def file_safe(run_id: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Warehouse:
-    url: str  # jdbc:mariadb://host:port/database?sslMode=...
+    url: str  # jdbc:mysql://host:port/database?permitMysqlScheme&sslMode=...
     user: str
     password: str
     batch_rows: int = 5000  # rows per JDBC batch
