@@ -22,9 +22,8 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from labhost import REPO, copy_file, on_host, say
+from labhost import REPO, copy_file, on_host, report, say
 
 WORKER = "spark-worker-01"  # an Airflow worker: the ETL's settings, jars and code are there
 WORK = "/var/tmp/bdp-bench-etl"
@@ -95,10 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         results[f"{store}_writer_s"] = measured["writer_s"]
         results[f"{store}_bulk_s"] = measured["bulk_s"]
         results[f"{store}_writer_vs_bulk"] = round(measured["bulk_s"] / measured["writer_s"], 3)
-    width = max(len(key) for key in results)
-    print("\n".join(f"{key.ljust(width)}  {value}" for key, value in results.items()))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.json)
     return 0
 
 

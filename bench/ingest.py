@@ -24,10 +24,9 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from labhost import on_host, put_file, say
+from labhost import on_host, put_file, report, say
 
 from bdp_collectors.events import canonical
 from bdp_collectors.simulator.stream import build_stream, expected
@@ -277,10 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "api_to_lake_p99_s": round(percentile(latencies, 0.99), 1),
         "latency_events": len(latencies),
     }
-    width = max(len(k) for k in results)
-    print("\n".join(f"{key.ljust(width)}  {value}" for key, value in results.items()))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.json)
     return 0
 
 

@@ -43,3 +43,11 @@ def copy_file(host: str, source: Path, path: str) -> None:
     _ansible(
         host, "ansible.builtin.copy", f"src={source} dest={path} mode=0644", f"copying {source}"
     )
+
+
+def report(results: dict[str, object], json_path: str | None) -> None:
+    """The results as aligned `name  value` lines, and as JSON in `json_path` if given."""
+    width = max(len(key) for key in results)
+    print("\n".join(f"{key.ljust(width)}  {value}" for key, value in results.items()))
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=2) + "\n")
