@@ -23,11 +23,11 @@ def run(settings: Settings, day: date, sources: list[str], run_id: str) -> int:
             submit.run_job(settings, source, day, run_id, attempt=1)
             report = submit.check_report(settings, source, day, run_id)
         except DataQualityError as exc:
-            print(f"bdp-etl: {source} {day}: data-quality gate failed: {exc}", file=sys.stderr)
+            print(f"bdp-etl: data-quality gate failed: {exc}", file=sys.stderr)
             failed += 1
             continue
         except EtlError as exc:
-            print(f"bdp-etl: {source} {day}: {exc}", file=sys.stderr)
+            print(f"bdp-etl: {exc}", file=sys.stderr)
             failed += 1
             continue
         print(status.table(status.rows(report)), flush=True)
