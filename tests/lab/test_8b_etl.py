@@ -84,7 +84,7 @@ def stored_outputs(days: list[str]) -> list[dict]:
         f"src=tests/lab/jobs/etl_outputs.py dest={OUTPUTS_JOB} mode=0644",
     )  # fmt: skip
     command = (
-        "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]'"
+        "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]' --deploy-mode client"
         " --jars '/opt/bdp/mariadb-jdbc/jars/*.jar'"
         f" {OUTPUTS_JOB} --schemas /opt/bdp/etl/schemas --stores /etc/bdp/etl/stores.json"
         f" --days {','.join(days)} > /var/tmp/etl-outputs.jsonl 2> /var/tmp/etl-outputs.log"
