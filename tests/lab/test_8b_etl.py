@@ -19,7 +19,6 @@ from labkit import (
     AIRFLOW_API,
     MASTER,
     airflow_session,
-    as_spark,
     event_api_config,
     on_host,
     shell_stdout,
@@ -204,11 +203,11 @@ def test_a_day_that_is_not_complete_is_refused(settings):
 
 def test_a_corrupt_raw_file_fails_the_gate_then_an_operator_reruns_the_day(days):
     bad = f"/lake/raw/ads/dt={days[0]}/part-zz-corrupt.parquet"
-    as_spark(f"bash -c 'echo not-parquet | hdfs dfs -put -f - {bad}'")
+    on_host(MASTER, f"echo not-parquet | runuser -u spark -- hdfs dfs -put -f - {bad}")
     try:
         refused = run_tool("bdp", "etl", "run", "--date", days[0], "--source", "ads")
     finally:
-        as_spark(f"hdfs dfs -rm -skipTrash {bad}")
+        on_host(MASTER, f"runuser -u spark -- hdfs dfs -rm -skipTrash {bad}")
     assert refused.returncode != 0
     assert "data-quality gate failed" in refused.stderr, refused.stderr[-3000:]
     assert "1 unreadable raw file(s)" in refused.stderr
