@@ -142,6 +142,7 @@ def test_destinations_hold_exactly_the_expected_results(settings, api_config, da
     stage("MySQL, Cassandra and the lake compared with the simulator's events", started)
 
 
+@pytest.mark.slow  # three Spark tries and the backoff between them (about 13 min): make test-all
 def test_a_task_failing_twice_succeeds_on_its_third_try(api, days):
     started = time.monotonic()
     run_id = run_of_day(api, "game", days[1])["dag_run_id"]
