@@ -10,12 +10,14 @@ from datetime import date
 
 import pytest
 from etl_fixtures import DAY, raw_frame
+from pyspark.sql import functions as F
 from test_etl_game import ROWS
 
 import etl_job
 from bdp_jobs.etl import gate, runreport
 from bdp_jobs.etl.rawday import IncompleteDay
 from bdp_jobs.etl.writers import cassandra, mysql
+from bdp_jobs.schemas import load_schema
 from helpers import REPO
 
 OTHER_DAY = date(2026, 10, 31)
@@ -219,3 +221,32 @@ def test_parse_args_needs_source_date_and_run(capsys):
     assert isinstance(etl_job.parse_args(
         ["--source", "g", "--date", "2026-11-01", "--run-id", "r", "--schemas-dir", "s",
          "--stores", "x"]), argparse.Namespace)  # fmt: skip
+
+
+def test_rows_breaking_the_schema_are_set_apart_with_their_reason(spark):
+    from bdp_jobs.etl.rawday import REJECT_REASON, split_rows
+
+    schema = load_schema(REPO / "schemas" / "events", "game")
+    frame = raw_frame(
+        spark,
+        "game",
+        [
+            {"t": "10:00:00"},
+            {"t": "10:00:01", "event_id": None},
+            {"t": "10:00:02", "account": None},
+            {"t": "10:00:03"},  # moved to the day before below: in DAY's partition by mistake
+        ],
+    )
+    frame = frame.withColumn(
+        "event_time",
+        F.when(
+            F.col("event_id") == "e03", F.col("event_time") - F.expr("INTERVAL 1 DAY")
+        ).otherwise(F.col("event_time")),
+    )
+    valid, rejected = split_rows(frame, schema, DAY)
+    assert [r["event_id"] for r in valid.collect()] == ["e00"]
+    assert sorted(r[REJECT_REASON] for r in rejected.collect()) == [
+        "event_id missing",
+        "event_time is not on 2026-11-01",
+        "required property account missing",
+    ]
