@@ -9,7 +9,7 @@ its writers against its store's fastest bulk path on the same rows in the same r
    against the bulk path: MySQL partition exchange vs LOAD DATA LOCAL INFILE, Cassandra
    LOCAL_QUORUM upserts from the executors vs one process's concurrent prepared INSERTs, the
    curated-lake dynamic overwrite vs a plain Parquet write. It empties day D of the real
-   tables again at the end.
+   tables again at the end. The warehouse allows LOAD DATA LOCAL only while this step runs.
 
 Run: `.venv/bin/python bench/etl.py --help` (against the lab).
 """
@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from labhost import REPO, copy_file, on_host, report, say
 
 WORKER = "spark-worker-01"  # an Airflow worker: the ETL's settings, jars and code are there
+WAREHOUSE = "spark-master-01"
 WORK = "/var/tmp/bdp-bench-etl"
 LAKE = "/user/airflow/bench-lake"
 AS_AIRFLOW = "runuser -u airflow --"
@@ -82,7 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     say("the ETL of that day (python -m bdp_etl run: spark-submit on YARN, quality gate)")
     etl_seconds = run_etl(day, f"bench-{int(time.time())}")
     say("writers against each store's bulk path, same rows")
-    writers = bench_job("writers", f"--day {day} --lake {LAKE} --stores /etc/bdp/etl/stores.json")
+    # The warehouse refuses LOAD DATA LOCAL (local_infile = OFF); allowed only while measuring.
+    on_host(WAREHOUSE, "mariadb -e 'SET GLOBAL local_infile = ON'")
+    try:
+        writers = bench_job(
+            "writers", f"--day {day} --lake {LAKE} --stores /etc/bdp/etl/stores.json"
+        )
+    finally:
+        on_host(WAREHOUSE, "mariadb -e 'SET GLOBAL local_infile = OFF'")
     on_host(WORKER, f"{AS_AIRFLOW} hdfs dfs -rm -r -f -skipTrash {LAKE}")
     results = {
         "events": args.events,
