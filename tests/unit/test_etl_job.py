@@ -227,21 +227,20 @@ def test_rows_breaking_the_schema_are_set_apart_with_their_reason(spark):
     from bdp_jobs.etl.rawday import REJECT_REASON, split_rows
 
     schema = load_schema(REPO / "schemas" / "events", "game")
-    frame = raw_frame(
-        spark,
-        "game",
-        [
-            {"t": "10:00:00"},
-            {"t": "10:00:01", "event_id": None},
-            {"t": "10:00:02", "account": None},
-            {"t": "10:00:03"},  # moved to the day before below: in DAY's partition by mistake
-        ],
-    )
-    frame = frame.withColumn(
-        "event_time",
-        F.when(
-            F.col("event_id") == "e03", F.col("event_time") - F.expr("INTERVAL 1 DAY")
-        ).otherwise(F.col("event_time")),
+    rows = [{"t": f"10:00:0{second}"} for second in range(4)]
+    frame = raw_frame(spark, "game", rows)
+
+    def broken(column, event, value):
+        return F.when(F.col("event_id") == event, value).otherwise(F.col(column))
+
+    # e01 lost its id, e02 its account, and e03 is from the day before (wrong partition).
+    frame = frame.select(
+        *(c for c in frame.columns if c not in ("event_id", "account", "event_time")),
+        broken("account", "e02", F.lit(None).cast("string")).alias("account"),
+        broken("event_time", "e03", F.col("event_time") - F.expr("INTERVAL 1 DAY")).alias(
+            "event_time"
+        ),
+        broken("event_id", "e01", F.lit(None).cast("string")).alias("event_id"),
     )
     valid, rejected = split_rows(frame, schema, DAY)
     assert [r["event_id"] for r in valid.collect()] == ["e00"]
