@@ -78,6 +78,11 @@ def plain(value):
     return str(value)
 
 
+def emit(source: str, dataset: str, row: dict) -> None:
+    line = {"source": source, "dataset": dataset, "row": row}
+    sys.stdout.write(json.dumps(line, default=plain, sort_keys=True) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schemas", required=True, help="directory with events/, datasets/")
@@ -89,8 +94,7 @@ def main() -> int:
     spark = SparkSession.builder.appName("bdp-etl-outputs").getOrCreate()
     for source, datasets in load_all(args.schemas).items():
         for row in late_ids(spark, source, days):
-            line = {"source": source, "dataset": "_late", "row": row}
-            sys.stdout.write(json.dumps(line, sort_keys=True) + "\n")
+            emit(source, "_late", row)
         for dataset in datasets:
             if dataset.kind == "structured":
                 rows = mysql_rows(spark, stores, dataset.destination, days)
@@ -99,8 +103,7 @@ def main() -> int:
             else:
                 rows = lake_rows(spark, dataset.destination, days)
             for row in rows:
-                line = {"source": source, "dataset": dataset.name, "row": row}
-                sys.stdout.write(json.dumps(line, default=plain, sort_keys=True) + "\n")
+                emit(source, dataset.name, row)
     spark.stop()
     return 0
 
