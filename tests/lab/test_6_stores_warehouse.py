@@ -241,6 +241,7 @@ def warehouse_play(*extra: str):
     )
 
 
+@pytest.mark.slow  # a warehouse play run (about 1 min): make test-all
 def test_an_edited_applied_migration_stops_the_play(tmp_path):
     scratch = tmp_path / "warehouse"
     shutil.copytree(REPO / "schemas" / "warehouse", scratch)

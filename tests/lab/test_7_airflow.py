@@ -49,6 +49,7 @@ def test_a_triggered_dag_runs_on_a_celery_worker(api):
     stage("platform_smoke triggered and run on a Celery worker", started)
 
 
+@pytest.mark.slow  # two airflow.yml runs (about 2 min): make test-all
 def test_a_dag_that_fails_to_import_is_shown_and_fails_the_play(api):
     # a file must mention both "airflow" and "dag" for Airflow to parse it
     on_host(
