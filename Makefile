@@ -62,7 +62,8 @@ health: ## print the inventory and the health of what is deployed
 	$(BIN)/ansible-inventory -i $(INVENTORY) --graph
 	$(BIN)/bdp deploy -i $(INVENTORY) --playbook ansible/health.yml
 
-demo: setup mirror lab-up deploy health ## the main job: mirror, lab, deploy, report
+demo: setup mirror lab-up deploy ## the main job: mirror, lab, deploy, ingest, daily ETL, report
+	$(BIN)/bdp demo -i $(INVENTORY)
 
 lint: setup ## ruff and ansible-lint
 	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from bdp import deploy, etl, ingest, lab, logs, mirror
+from bdp import demo, deploy, etl, ingest, lab, logs, mirror
 from bdp.errors import BdpError
 
 
@@ -11,12 +11,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bdp",
         description=(
-            "Operate the big-data platform: deploy, ingestion, daily ETL, lab, logs, artifact"
-            " mirror."
+            "Operate the big-data platform: deploy, demo, ingestion, daily ETL, lab, logs,"
+            " artifact mirror."
         ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     deploy.register(subparsers)
+    demo.register(subparsers)
     ingest.register(subparsers)
     etl.register(subparsers)
     lab.register(subparsers)

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from bdp import remote
 from bdp.etl import cli as etl_cli
 from bdp_etl import submit
 from bdp_etl.settings import EtlError, Settings, load_settings
@@ -90,7 +91,7 @@ def test_bdp_etl_runs_the_module_over_ssh_as_airflow():
         "ansible_ssh_private_key_file": "/k",
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=yes",
     }
-    argv = etl_cli.ssh_argv(
+    argv = remote.ssh_argv(
         hostvars, "w1", etl_cli.remote_command(["run", "--date=2026-11-01", "--source=game"])
     )
     assert argv[:8] == [

@@ -5,26 +5,13 @@ Airflow virtualenv; running the same module there means an operator's run is the
 """
 
 import argparse
-import shlex
 import subprocess
 from pathlib import Path
-from typing import Any
 
-from bdp.errors import BdpError
-from bdp.inventory import listing
+from bdp.remote import first_host, ssh_argv
 
 REMOTE_PYTHON = "/opt/bdp/airflow/bin/python"
 REMOTE_DAGS = "/var/lib/airflow/dags"
-
-
-def ssh_argv(hostvars: dict[str, Any], host: str, remote: list[str]) -> list[str]:
-    """ssh to `host` the way Ansible does (user, key, options from the inventory)."""
-    argv = ["ssh", "-o", "BatchMode=yes"]
-    if hostvars.get("ansible_ssh_private_key_file"):
-        argv += ["-i", hostvars["ansible_ssh_private_key_file"]]
-    argv += shlex.split(hostvars.get("ansible_ssh_common_args", ""))
-    user = hostvars.get("ansible_user", "root")
-    return [*argv, f"{user}@{hostvars.get('ansible_host', host)}", "--", shlex.join(remote)]
 
 
 def remote_command(module_args: list[str]) -> list[str]:
@@ -47,13 +34,7 @@ def module_args(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_etl(args: argparse.Namespace) -> int:
-    inventory = Path(args.inventory)
-    resolved = listing(inventory)
-    workers = resolved.get("airflow_worker", {}).get("hosts", [])
-    if not workers:
-        raise BdpError(f"inventory {inventory} has no host in group airflow_worker")
-    host = workers[0]
-    hostvars = resolved.get("_meta", {}).get("hostvars", {}).get(host, {})
+    host, hostvars = first_host(Path(args.inventory), "airflow_worker")
     argv = ssh_argv(hostvars, host, remote_command(module_args(args)))
     return subprocess.run(argv, check=False).returncode
 

@@ -56,6 +56,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_status_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where `gather` looks; `bdp demo` reuses them to wait for ingestion."""
+    parser.add_argument("--sources", default=SOURCES, help="default: %(default)s")
+    parser.add_argument("--json", action="store_true", help="one JSON object per source")
+    parser.add_argument("--kafka-user", default="admin", help="default: %(default)s")
+    parser.add_argument("--kafka-port", type=int, default=9092, help="default: %(default)s")
+    parser.add_argument("--namenode-port", type=int, default=9870, help="default: %(default)s")
+    parser.add_argument(
+        "--status-port-base",
+        type=int,
+        default=8711,
+        help="first collector status port (collectors_status_port_base; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        default="/lake/_checkpoints/lake-writer",
+        help="lake writer checkpoint in HDFS (default: %(default)s)",
+    )
+    parser.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+
+
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = subparsers.add_parser("ingest", help="state of event ingestion (API, Kafka, lake)")
     commands = parser.add_subparsers(dest="ingest_command", required=True, metavar="COMMAND")
@@ -67,21 +88,5 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "Kafka login: --kafka-user and BDP_KAFKA_PASSWORD (the lab's admin password is read "
         "from its vault).",
     )
-    status.add_argument("--sources", default=SOURCES, help="default: %(default)s")
-    status.add_argument("--json", action="store_true", help="one JSON object per source")
-    status.add_argument("--kafka-user", default="admin", help="default: %(default)s")
-    status.add_argument("--kafka-port", type=int, default=9092, help="default: %(default)s")
-    status.add_argument("--namenode-port", type=int, default=9870, help="default: %(default)s")
-    status.add_argument(
-        "--status-port-base",
-        type=int,
-        default=8711,
-        help="first collector status port (collectors_status_port_base; default: %(default)s)",
-    )
-    status.add_argument(
-        "--checkpoint",
-        default="/lake/_checkpoints/lake-writer",
-        help="lake writer checkpoint in HDFS (default: %(default)s)",
-    )
-    status.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    add_status_arguments(status)
     status.set_defaults(func=cmd_status)

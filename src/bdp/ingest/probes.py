@@ -90,3 +90,47 @@ def _webhdfs(namenode_url: str, path: str, operation: str) -> dict[str, Any] | N
         raise BdpError(f"WebHDFS refused {path}: HTTP {exc.code}") from None
     except OSError as exc:
         raise BdpError(f"WebHDFS at {namenode_url} is unreachable: {exc}") from None
+
+
+def topic_event_ids(bootstrap: str, user: str, password: str, topic: str) -> set[str]:
+    """The distinct `event_id`s of a topic of JSON records, read from the start to its end."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    offsets = topic_offsets(bootstrap, user, password, topic)
+    ends = {p: high for p, (low, high) in offsets.items() if high > low}
+    consumer = Consumer(
+        {
+            **kafka_login(bootstrap, user, password),
+            "group.id": "bdp-ingest-status",  # assigned partitions: the group is never joined
+            "enable.auto.commit": False,
+            "logger": QUIET,
+        }
+    )
+    ids: set[str] = set()
+    try:
+        consumer.assign([TopicPartition(topic, p, offsets[p][0]) for p in ends])
+        remaining = set(ends)
+        while remaining:
+            message = consumer.poll(TIMEOUT_S * 2)
+            if message is None:
+                raise BdpError(f"Kafka at {bootstrap} stopped answering while reading {topic}")
+            if message.error():
+                raise BdpError(f"reading {topic}: {message.error()}")
+            ids.add(str(json.loads(message.value()).get("event_id")))
+            if message.offset() + 1 >= ends[message.partition()]:
+                remaining.discard(message.partition())
+    except KafkaException as exc:
+        raise BdpError(f"Kafka at {bootstrap} did not answer for {topic}: {exc}") from None
+    finally:
+        consumer.close()
+    return ids
+
+
+def hdfs_summary(namenode_url: str, path: str) -> dict[str, int]:
+    """Files, directories and bytes under an HDFS path; zeros if it does not exist."""
+    summary = (_webhdfs(namenode_url, path, "GETCONTENTSUMMARY") or {}).get("ContentSummary", {})
+    return {
+        "files": int(summary.get("fileCount", 0)),
+        "directories": int(summary.get("directoryCount", 0)),
+        "bytes": int(summary.get("length", 0)),
+    }
