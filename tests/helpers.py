@@ -14,21 +14,29 @@ BIN = Path(sys.executable).parent
 LAB_VAULT_PASSWORD = password_file(load_lab(REPO / "inventories" / "lab").settings)
 
 
-def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run a command of the pinned toolchain (ansible-playbook, bdp, ...) and capture it."""
+def _tool(argv: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a toolchain command (ansible-playbook, bdp, ...)."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible" / "ansible.cfg"), NO_COLOR="1")
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     env.pop("ANSIBLE_FORCE_COLOR", None)
     if LAB_VAULT_PASSWORD.exists():
         env.setdefault("ANSIBLE_VAULT_PASSWORD_FILE", str(LAB_VAULT_PASSWORD))
+    return [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]], env
+
+
+def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run a command of the pinned toolchain and capture it."""
+    command, env = _tool(argv)
     return subprocess.run(
-        [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def start_tool(*argv: str) -> subprocess.Popen:
+    """Start a command of the pinned toolchain in the background, its output captured."""
+    command, env = _tool(argv)
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 

@@ -12,7 +12,17 @@ import time
 from datetime import date, datetime
 
 import pytest
-from etl_expected import compare, declarations, expected_day
+from etl_expected import expected_day
+from etlkit import (
+    RUN_TIMEOUT_S,
+    assert_exact,
+    dag_url,
+    etl_settings,
+    late_ids,
+    run_of_day,
+    runs,
+    task,
+)
 
 from helpers import run_tool
 from labkit import (
@@ -21,22 +31,18 @@ from labkit import (
     airflow_session,
     event_api_config,
     on_host,
-    shell_stdout,
     stage,
     wait_for_run,
 )
 
 pytestmark = pytest.mark.lab
 
-WORKER = "spark-worker-01"  # an Airflow worker: the ETL's settings, jars and drivers are there
 CATCH_UP_TIMEOUT_S = 1800
-RUN_TIMEOUT_S = 900
-OUTPUTS_JOB = "/var/tmp/bdp-etl-outputs.py"
 
 
 @pytest.fixture(scope="module")
 def settings() -> dict:
-    return json.loads(shell_stdout(on_host(WORKER, "cat /etc/bdp/etl/etl.json")))
+    return etl_settings()
 
 
 @pytest.fixture(scope="module")
@@ -53,75 +59,6 @@ def api():
 @pytest.fixture(scope="module")
 def api_config() -> dict:
     return event_api_config()
-
-
-def dag_url(source: str) -> str:
-    return f"{AIRFLOW_API}/api/v2/dags/bdp_etl_{source}"
-
-
-def runs(api, source: str) -> list[dict]:
-    answer = api.get(f"{dag_url(source)}/dagRuns", params={"limit": 100}, timeout=30)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["dag_runs"]
-
-
-def run_of_day(api, source: str, day: str) -> dict:
-    found = [r for r in runs(api, source) if r["data_interval_start"].startswith(day)]
-    assert found, f"bdp_etl_{source}: no run for {day}"
-    return found[0]
-
-
-def task(api, source: str, run_id: str, task_id: str) -> dict:
-    url = f"{dag_url(source)}/dagRuns/{run_id}/taskInstances/{task_id}"
-    return api.get(url, timeout=30).json()
-
-
-def stored_outputs(days: list[str]) -> list[dict]:
-    """Every row the destinations hold for `days` (Spark in local mode on the worker)."""
-    run_tool(
-        "ansible", "-i", "inventories/lab", WORKER, "-m", "ansible.builtin.copy", "-a",
-        f"src=tests/lab/jobs/etl_outputs.py dest={OUTPUTS_JOB} mode=0644",
-    )  # fmt: skip
-    command = (
-        "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]' --deploy-mode client"
-        " --jars '/opt/bdp/mariadb-jdbc/jars/*.jar'"
-        f" {OUTPUTS_JOB} --schemas /opt/bdp/etl/schemas --stores /etc/bdp/etl/stores.json"
-        f" --days {','.join(days)} > /var/tmp/etl-outputs.jsonl 2> /var/tmp/etl-outputs.log"
-        " && cat /var/tmp/etl-outputs.jsonl || { tail -n 40 /var/tmp/etl-outputs.log; exit 1; }"
-    )
-    lines = shell_stdout(on_host(WORKER, command)).splitlines()
-    return [json.loads(line) for line in lines if line.startswith("{")]
-
-
-def late_ids(outputs: list[dict], source: str) -> set[str]:
-    """The source's events that reached /lake/late: the raw days, so the ETL, never see them."""
-    return {
-        o["row"]["event_id"] for o in outputs if o["source"] == source and o["dataset"] == "_late"
-    }
-
-
-def assert_exact(settings: dict, api_config: dict, days: list[str]) -> list[dict]:
-    """Every dataset of every source and day holds exactly the independently computed rows;
-    returns what the destinations hold."""
-    outputs = stored_outputs(days)
-    differences = []
-    for source in settings["sources"]:
-        mine = [o for o in outputs if o["source"] == source]
-        late = late_ids(outputs, source)
-        for day in days:
-            wanted = expected_day(
-                source, api_config, settings["timezone"], date.fromisoformat(day), late
-            )
-            for name, dataset in declarations(source).items():
-                found = [
-                    o["row"]
-                    for o in mine
-                    if o["dataset"] == name and str(o["row"]["dt"])[:10] == day
-                ]
-                differences += compare(dataset, wanted.datasets[name], found)
-                print(f"[lab] {source}.{name} {day}: {len(found)} rows", flush=True)
-    assert differences == [], "\n".join(differences[:40])
-    return outputs
 
 
 def test_the_dags_catch_up_on_every_complete_day(api, settings, days):

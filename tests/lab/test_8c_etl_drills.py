@@ -1,0 +1,178 @@
+"""Failure drills on the daily ETL (issue 9): a Cassandra node killed during the Cassandra load,
+a DataNode killed during an ETL run, the Celery worker running spark-submit killed mid-job.
+
+Each drill reruns the game day 2026-11-01, kills one process hard (SIGKILL) at a chosen step
+and lets the platform recover by itself (systemd restarts the service, Airflow retries the
+task). Each must end with the day published, one YARN application writing at a time, and the
+killed service healthy again; the last test then holds every destination to the simulator's
+events (tests/lab/etl_expected.py): nothing lost, nothing duplicated.
+"""
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from etlkit import RUN_TIMEOUT_S, assert_exact, dag_url, etl_settings, run_of_day, task
+
+from bdp_etl.submit import LIVE_STATES
+from helpers import run_tool, start_tool
+from labkit import (
+    HOSTS,
+    MASTER,
+    airflow_session,
+    event_api_config,
+    on_host,
+    shell_stdout,
+    stage,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 15 minutes: make test-all
+
+SOURCE, DAY = "game", "2026-11-01"
+TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"
+WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
+RESOURCEMANAGER = f"http://{HOSTS[MASTER].address}:8088/ws/v1/cluster"
+RECOVERY_TIMEOUT_S = 600
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 2) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"{what}: not after {timeout:.0f} s"
+        time.sleep(every)
+    return found
+
+
+def run_report(run_id: str) -> dict | None:
+    """The run's report as the job last wrote it (spark_jobs/bdp_jobs/etl/runreport.py)."""
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in run_id)
+    path = f"/lake/_etl/runs/{SOURCE}/dt={DAY}/{name}.json"
+    answer = requests.get(f"{WEBHDFS}{path}?op=OPEN&user.name=spark", timeout=30)
+    return answer.json() if answer.status_code == 200 else None
+
+
+def applications(states: str = "") -> list[dict]:
+    """The YARN applications of every attempt at the drilled day, oldest first."""
+    query = {"applicationTags": TAG, **({"states": states} if states else {})}
+    answer = requests.get(f"{RESOURCEMANAGER}/apps", params=query, timeout=30)
+    return sorted((answer.json().get("apps") or {}).get("app", []), key=lambda a: a["startedTime"])
+
+
+def assert_published(report: dict) -> None:
+    assert report["status"] == "published", report["problems"]
+    for name, dataset in report["datasets"].items():
+        assert dataset["stored_rows"] is not None, name
+        if dataset["kind"] != "semi-structured":  # Cassandra: acknowledged writes, as many
+            assert dataset["stored_rows"] == dataset["rows"], (name, dataset)
+
+
+def operator_run_with_a_kill(drill: str, step: Callable[[dict], bool], host: str, unit: str):
+    """`bdp etl run` of the day; once its report reaches `step`, SIGKILL `unit` on `host`."""
+    run_id = f"drill-{drill}-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    job = start_tool("bdp", "etl", "run", "--date", DAY, "--source", SOURCE, "--run-id", run_id)
+    try:
+        wait_until(lambda: (r := run_report(run_id)) and step(r), RUN_TIMEOUT_S, f"{drill}: step")
+        on_host(host, f"systemctl kill --signal=KILL {unit}")
+        print(f"[lab] {drill}: killed {unit} on {host} at {time.monotonic() - started:.0f} s")
+        output, _ = job.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        job.kill()
+    assert job.returncode == 0, output[-3000:]
+    assert_published(run_report(run_id))
+    assert len(applications()) >= 1 and not applications(LIVE_STATES)
+
+
+def test_a_cassandra_node_killed_during_the_cassandra_load():
+    started = time.monotonic()
+    # The report gains its datasets when the gate has passed: the writers start right after.
+    operator_run_with_a_kill(
+        "cassandra", lambda r: bool(r["datasets"]), "spark-worker-03", "cassandra"
+    )
+    # systemd restarts the node (Restart=on-failure); it must rejoin the ring by itself.
+    wait_until(
+        lambda: shell_stdout(on_host("spark-worker-01", "nodetool status")).count("\nUN ") == 3,
+        RECOVERY_TIMEOUT_S,
+        "the killed Cassandra node is back Up/Normal",
+        every=10,
+    )
+    stage("drill: Cassandra node killed during the load", started)
+
+
+def test_a_datanode_killed_during_an_etl_run():
+    started = time.monotonic()
+    # Raw counted: the staging, the curated lake and the reports are still to be written.
+    operator_run_with_a_kill(
+        "datanode", lambda r: bool(r["raw"]), "spark-worker-02", "hdfs-datanode"
+    )
+    wait_until(
+        lambda: (
+            "Live datanodes (3)"
+            in shell_stdout(on_host(MASTER, "runuser -u hdfs -- hdfs dfsadmin -report -live"))
+        ),
+        RECOVERY_TIMEOUT_S,
+        "the killed DataNode is live again",
+        every=10,
+    )
+    stage("drill: DataNode killed during an ETL run", started)
+
+
+def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
+    started = time.monotonic()
+    api = airflow_session()
+    run = run_of_day(api, SOURCE, DAY)
+    tries = task(api, SOURCE, run["dag_run_id"], "transform_and_load")["try_number"]
+    before = {app["id"] for app in applications()}
+    cleared = api.post(
+        f"{dag_url(SOURCE)}/clearTaskInstances",
+        json={"dag_run_id": run["dag_run_id"], "task_ids": ["transform_and_load"],
+              "include_downstream": True, "dry_run": False, "only_failed": False,
+              "reset_dag_runs": True},
+        timeout=30,
+    )  # fmt: skip
+    assert cleared.status_code == 200, cleared.text
+    first = wait_until(
+        lambda: [a for a in applications("RUNNING") if a["id"] not in before],
+        RUN_TIMEOUT_S,
+        "the task's Spark application running",
+    )[0]
+    worker = task(api, SOURCE, run["dag_run_id"], "transform_and_load")["hostname"]
+    on_host(worker, "systemctl kill --signal=KILL airflow-celery-worker")
+    print(f"[lab] celery: killed the worker on {worker} while {first['id']} ran", flush=True)
+    most_live = 0
+
+    def finished() -> str | None:
+        nonlocal most_live
+        most_live = max(most_live, len(applications(LIVE_STATES)))
+        state = api.get(f"{dag_url(SOURCE)}/dagRuns/{run['dag_run_id']}", timeout=30).json()
+        return state["state"] if state["state"] in ("success", "failed") else None
+
+    # The scheduler fails the orphaned try after airflow_task_heartbeat_timeout; its retry kills
+    # the application the dead worker left running before it submits its own.
+    assert wait_until(finished, RUN_TIMEOUT_S + 600, "the drilled run finished") == "success"
+    load = task(api, SOURCE, run["dag_run_id"], "transform_and_load")
+    assert load["try_number"] >= tries + 2, load  # the killed try, then a retry
+    attempts = [a for a in applications() if a["id"] not in before]
+    assert most_live <= 1, "two attempts' applications were live at once"
+    assert attempts[-1]["finalStatus"] == "SUCCEEDED", attempts
+    fates = ", ".join(f"{a['id']} {a['state']}/{a['finalStatus']}" for a in attempts)
+    print(f"[lab] celery: attempts {fates}", flush=True)
+    wait_until(
+        lambda: (
+            "active" in on_host(worker, "systemctl is-active airflow-celery-worker", check=False)
+        ),
+        RECOVERY_TIMEOUT_S,
+        "the Celery worker restarted",
+        every=10,
+    )
+    stage("drill: Celery worker killed mid spark-submit", started)
+
+
+def test_after_the_drills_every_destination_holds_exactly_the_expected_rows():
+    settings = etl_settings()
+    assert_exact(settings, event_api_config(), [settings["start_date"], settings["end_date"]])
+    health = run_tool("bdp", "deploy", "-i", "inventories/lab", "--playbook", "ansible/health.yml")
+    assert health.returncode == 0, health.stdout[-3000:]
