@@ -26,100 +26,37 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from labhost import on_host, put_file, report, say
+from labhost import on_host, put_file, report, say  # first: it puts tests/lab on sys.path
+
+# isort: split
+import streamkit
+from streamkit import ADMIN_PROPERTIES, HOST, WORK
 
 from bdp_collectors.events import canonical
 from bdp_collectors.simulator.stream import build_stream, expected
 
-HOST = "de-kafka-cluster-1"
-WORK = "/var/tmp/bdp-bench"
-ADMIN_PROPERTIES = "/etc/bdp/kafka/admin.properties"
 BENCH_TOPICS = {"bench.perf": 6, "bench.events": 6, "bench.dlq": 1}
 CHECKPOINT = "/lake/_checkpoints/lake-writer"
-NO_FAULTS = dict.fromkeys(
-    (
-        "duplicate",
-        "late",
-        "malformed_json",
-        "schema_violation",
-        "oversized",
-        "throttle",
-        "server_error",
-        "html",
-        "cursor_backwards",
-    ),
-    0.0,
-)
 
 
 def api_config(port: int, seed: int, events: int, rate: float) -> dict[str, Any]:
-    return {
-        "bind": "127.0.0.1",
-        "port": port,
-        "token_env": "BDP_EVENT_API_TOKEN",
-        "seed": seed,
-        "start_date": datetime.now(UTC).date().isoformat(),
-        "days": 1,
-        "timezone": "UTC",
-        "events_per_day": events,
-        "release_rate": rate,
-        "state_file": f"{WORK}/api-{port}.state.json",
-        "max_page_size": 1000,
-        "faults": NO_FAULTS,
-    }
-
-
-def collector_config(port: int, topic: str, dlq: str) -> dict[str, Any]:
-    return {
-        "source": "game",
-        "endpoint": f"http://127.0.0.1:{port}/v1/game/events",
-        "auth_env": "BDP_EVENT_API_TOKEN",
-        "page_size": 1000,
-        "poll_interval_s": 0.2,
-        "cursor_file": f"{WORK}/cursor-{port}.json",
-        "schema_file": "/opt/bdp/collectors/schemas/game.json",
-        "kafka": {
-            "bootstrap": "__BOOTSTRAP__",
-            "user": "admin",
-            "password_env": "BDP_KAFKA_PASSWORD",
-            "topic": topic,
-            "dlq_topic": dlq,
-        },
-    }
-
-
-# Runs on the host: the admin password comes from the broker's admin.properties, the bench
-# API's token is random, so no secret crosses the command line or Ansible's output.
-HOST_ENV = (
-    "set -a; BDP_EVENT_API_TOKEN=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_'); "
-    "BDP_KAFKA_PASSWORD=$(sed -n 's/.*password=\"\\(.*\\)\".*/\\1/p' " + ADMIN_PROPERTIES + "); "
-    "PYTHONPATH=/opt/bdp/collectors/lib; BDP_LOG_DIR=" + WORK + "/logs; set +a; "
-)
-PYTHON = "/opt/bdp/collectors-venv/bin/python"
+    return streamkit.api_config(port, seed, events, rate, datetime.now(UTC).date().isoformat())
 
 
 def run_collector(port: int, seed: int, events: int, rate: float, topic: str, dlq: str) -> float:
     """Start a bench API on `port`, wait for it, run a collector to the stream's end; seconds
     the collector took."""
-    bootstrap = on_host(HOST, f"sed -n 's/^bootstrap.servers=//p' {ADMIN_PROPERTIES}").strip()
-    collector = json.dumps(collector_config(port, topic, dlq)).replace("__BOOTSTRAP__", bootstrap)
-    put_file(HOST, f"{WORK}/api-{port}.json", json.dumps(api_config(port, seed, events, rate)))
-    put_file(HOST, f"{WORK}/collector-{port}.json", collector)
-    output = on_host(
-        HOST,
-        f"cd {WORK} && rm -f api-{port}.state.json cursor-{port}.json && ({HOST_ENV}"
-        f" nohup {PYTHON} -m bdp_collectors.api --config api-{port}.json > api-{port}.out 2>&1 &"
-        " api=$!;"
-        f" for _ in $(seq 600); do python3 -c 'import urllib.request as u;"
-        f' u.urlopen("http://127.0.0.1:{port}/healthz")\' 2>/dev/null && break;'
-        f" sleep 0.5; done; start=$(date +%s.%N);"
-        f" {PYTHON} -m bdp_collectors.collector --config collector-{port}.json --stop-at-end;"
-        f" rc=$?; end=$(date +%s.%N); kill $api;"
-        f' echo "seconds $(python3 -c "print($end - $start)") rc $rc")',
-    )
+    for path, content in streamkit.files(
+        port, api_config(port, seed, events, rate), topic, dlq
+    ).items():
+        put_file(HOST, path, content)
+    on_host(HOST, streamkit.prepare_command(port))
+    output = on_host(HOST, streamkit.run_command(port))
     match = re.search(r"seconds ([\d.]+) rc (\d+)", output)
     if not match or match.group(2) != "0":
-        sys.exit(f"bench: the collector did not finish cleanly:\n{output[-2000:]}")
+        sys.exit(
+            f"bench: the collector did not finish cleanly; see {HOST}:{WORK}/collector-{port}.out"
+        )
     return float(match.group(1))
 
 

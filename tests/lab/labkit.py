@@ -144,3 +144,26 @@ def event_api_config() -> dict:
     return json.loads(
         shell_stdout(on_host(EVENT_API_HOST, "cat /etc/bdp/collectors/event-api.json"))
     )
+
+
+LAKE_INVENTORY_OUT = "/user/spark/lake-inventory"
+
+
+def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
+    """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late."""
+    on_master(f"mkdir -p {WORK} && chown spark {WORK}")
+    copied = ansible(
+        MASTER, "-m", "ansible.builtin.copy", "-a",
+        f"src=tests/lab/jobs/lake_inventory.py dest={WORK}/ mode=0644",
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout[-2000:]
+    as_spark(
+        "spark-submit --deploy-mode cluster lake_inventory.py "
+        f"/lake {','.join(sources)} {LAKE_INVENTORY_OUT}"
+    )
+    lines = shell_stdout(as_spark(f"bash -c 'hdfs dfs -cat {LAKE_INVENTORY_OUT}/*.txt'"))
+    return [tuple(line.split(" ")[:5]) for line in lines.splitlines() if line.strip()]
+
+
+def service_active(host: str, unit: str) -> bool:
+    return "UP" in on_host(host, f"systemctl is-active --quiet {unit} && echo UP || echo DOWN")

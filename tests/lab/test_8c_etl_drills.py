@@ -25,6 +25,7 @@ from labkit import (
     airflow_session,
     event_api_config,
     on_host,
+    service_active,
     shell_stdout,
     stage,
 )
@@ -161,9 +162,7 @@ def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
     fates = ", ".join(f"{a['id']} {a['state']}/{a['finalStatus']}" for a in attempts)
     print(f"[lab] celery: attempts {fates}", flush=True)
     wait_until(
-        lambda: (
-            "active" in on_host(worker, "systemctl is-active airflow-celery-worker", check=False)
-        ),
+        lambda: service_active(worker, "airflow-celery-worker"),
         RECOVERY_TIMEOUT_S,
         "the Celery worker restarted",
         every=10,
