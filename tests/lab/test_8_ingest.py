@@ -75,7 +75,7 @@ def test_ingest_status_shows_every_source_drained(api_config):
 
 def simulated_events(api_config: dict) -> list[tuple[str, str, str, str]]:
     """(area, source, dt, event_id) of the simulated days' events in /lake/raw and /lake/late;
-    the late probes of the last test and the drills' streams (tests/lab/test_8d_*) are left
+    the late probes of the last test and the drills' streams (tests/lab/test_8e_*) are left
     out, so the module can run again on one lab."""
     first = date.fromisoformat(api_config["start_date"])
     days = {str(first + timedelta(d)) for d in range(-1, api_config["days"])}
