@@ -1,9 +1,11 @@
 """What the lab test modules share: the lab's hosts and how to drive it."""
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import requests
 from kafka import KafkaConsumer
@@ -167,3 +169,18 @@ def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
 
 def service_active(host: str, unit: str) -> bool:
     return "UP" in on_host(host, f"systemctl is-active --quiet {unit} && echo UP || echo DOWN")
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 5) -> Any:
+    """The first true value of `condition`, polled every `every` s; fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"{what}: not after {timeout:.0f} s"
+        time.sleep(every)
+    return found
+
+
+def datanodes_live() -> int:
+    report = shell_stdout(on_master("runuser -u hdfs -- hdfs dfsadmin -report -live"))
+    found = re.search(r"Live datanodes \((\d+)\)", report)
+    return int(found.group(1)) if found else 0

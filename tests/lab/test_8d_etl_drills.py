@@ -11,7 +11,6 @@ events (tests/lab/etl_expected.py): nothing lost, nothing duplicated.
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
@@ -23,11 +22,13 @@ from labkit import (
     HOSTS,
     MASTER,
     airflow_session,
+    datanodes_live,
     event_api_config,
     on_host,
     service_active,
     shell_stdout,
     stage,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 15 minutes: make test-all
@@ -37,14 +38,6 @@ TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"
 WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
 RESOURCEMANAGER = f"http://{HOSTS[MASTER].address}:8088/ws/v1/cluster"
 RECOVERY_TIMEOUT_S = 600
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 2) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"{what}: not after {timeout:.0f} s"
-        time.sleep(every)
-    return found
 
 
 def run_report(run_id: str) -> dict | None:
@@ -70,13 +63,18 @@ def assert_published(report: dict) -> None:
             assert dataset["stored_rows"] == dataset["rows"], (name, dataset)
 
 
-def operator_run_with_a_kill(drill: str, step: Callable[[dict], bool], host: str, unit: str):
-    """`bdp etl run` of the day; once its report reaches `step`, SIGKILL `unit` on `host`."""
+def operator_run_with_a_kill(
+    drill: str, step: Callable[[dict], bool], host: str, unit: str, recovered: Callable[[], bool]
+) -> None:
+    """`bdp etl run` of the day; once its report reaches `step`, SIGKILL `unit` on `host`.
+    The run must publish the day, and the service come back by itself (systemd restarts it)."""
     run_id = f"drill-{drill}-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
     job = start_tool("bdp", "etl", "run", "--date", DAY, "--source", SOURCE, "--run-id", run_id)
     try:
-        wait_until(lambda: (r := run_report(run_id)) and step(r), RUN_TIMEOUT_S, f"{drill}: step")
+        wait_until(
+            lambda: (r := run_report(run_id)) and step(r), RUN_TIMEOUT_S, f"{drill}: step", 2
+        )
         on_host(host, f"systemctl kill --signal=KILL {unit}")
         print(f"[lab] {drill}: killed {unit} on {host} at {time.monotonic() - started:.0f} s")
         output, _ = job.communicate(timeout=RUN_TIMEOUT_S)
@@ -85,21 +83,16 @@ def operator_run_with_a_kill(drill: str, step: Callable[[dict], bool], host: str
     assert job.returncode == 0, output[-3000:]
     assert_published(run_report(run_id))
     assert len(applications()) >= 1 and not applications(LIVE_STATES)
+    wait_until(recovered, RECOVERY_TIMEOUT_S, f"{unit} on {host} recovered", every=10)
 
 
 def test_a_cassandra_node_killed_during_the_cassandra_load():
     started = time.monotonic()
     # The report gains its datasets when the gate has passed: the writers start right after.
     operator_run_with_a_kill(
-        "cassandra", lambda r: bool(r["datasets"]), "spark-worker-03", "cassandra"
-    )
-    # systemd restarts the node (Restart=on-failure); it must rejoin the ring by itself.
-    wait_until(
+        "cassandra", lambda r: bool(r["datasets"]), "spark-worker-03", "cassandra",
         lambda: shell_stdout(on_host("spark-worker-01", "nodetool status")).count("\nUN ") == 3,
-        RECOVERY_TIMEOUT_S,
-        "the killed Cassandra node is back Up/Normal",
-        every=10,
-    )
+    )  # fmt: skip
     stage("drill: Cassandra node killed during the load", started)
 
 
@@ -107,17 +100,9 @@ def test_a_datanode_killed_during_an_etl_run():
     started = time.monotonic()
     # Raw counted: the staging, the curated lake and the reports are still to be written.
     operator_run_with_a_kill(
-        "datanode", lambda r: bool(r["raw"]), "spark-worker-02", "hdfs-datanode"
-    )
-    wait_until(
-        lambda: (
-            "Live datanodes (3)"
-            in shell_stdout(on_host(MASTER, "runuser -u hdfs -- hdfs dfsadmin -report -live"))
-        ),
-        RECOVERY_TIMEOUT_S,
-        "the killed DataNode is live again",
-        every=10,
-    )
+        "datanode", lambda r: bool(r["raw"]), "spark-worker-02", "hdfs-datanode",
+        lambda: datanodes_live() == 3,
+    )  # fmt: skip
     stage("drill: DataNode killed during an ETL run", started)
 
 
@@ -139,6 +124,7 @@ def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
         lambda: [a for a in applications("RUNNING") if a["id"] not in before],
         RUN_TIMEOUT_S,
         "the task's Spark application running",
+        every=2,
     )[0]
     worker = task(api, SOURCE, run["dag_run_id"], "transform_and_load")["hostname"]
     on_host(worker, "systemctl kill --signal=KILL airflow-celery-worker")

@@ -11,7 +11,6 @@ module expect 2026-11-03 to be incomplete: run them before it, as the numbering 
 
 import json
 import time
-from collections.abc import Callable
 
 import pytest
 import streamkit
@@ -28,6 +27,7 @@ from labkit import (
     service_active,
     shell_stdout,
     stage,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 12 minutes: make test-all
@@ -43,13 +43,6 @@ def stream_config(drill: str) -> dict:
     port, seed = DRILLS[drill]
     zone = event_api_config()["timezone"]
     return streamkit.api_config(port, seed, STREAM_EVENTS, STREAM_RATE, DRILL_DAY, zone)
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not after {timeout:.0f} s"
-        time.sleep(5)
 
 
 def polled(port: int) -> int:
