@@ -9,6 +9,8 @@ VENV        ?= .venv
 PYTHON      := $(VENV)/bin/python
 BIN         := $(VENV)/bin
 INVENTORY   ?= inventories/lab
+# bench/run_all.py's options, e.g. BENCH_ARGS="--deploy" or "--fresh-lab" (destroys the lab).
+BENCH_ARGS  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
@@ -17,7 +19,7 @@ CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client i
                     util-linux maven
 
 .PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
-        lint test test-all test-unit test-lab test-lab-all
+        lint test test-all test-unit test-lab test-lab-all bench
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,3 +85,6 @@ test-lab-all: setup mirror ## every lab test, with the rolling restarts under lo
 test: test-unit test-lab ## what CI runs (README's test command)
 
 test-all: test-unit test-lab-all ## everything, rolling-restart drills included (~10 min more than test)
+
+bench: setup ## the benchmarks against the lab, one table (BENCH_ARGS="--deploy" adds site.yml)
+	$(PYTHON) bench/run_all.py $(BENCH_ARGS)
