@@ -148,6 +148,7 @@ def test_a_day_that_is_not_complete_is_refused(settings):
     assert "the raw day is not complete" in result.stderr
 
 
+@pytest.mark.slow  # two Spark runs of a day (about 2.5 min): make test-all
 def test_a_corrupt_raw_file_fails_the_gate_then_an_operator_reruns_the_day(days):
     bad = f"/lake/raw/ads/dt={days[0]}/part-zz-corrupt.parquet"
     on_host(MASTER, f"echo not-parquet | runuser -u spark -- hdfs dfs -put -f - {bad}")
