@@ -20,6 +20,18 @@ FINAL = ("success", "failed")
 Say = Callable[[str], None]
 
 
+def unrepeated(say: Say) -> Say:
+    """`say` that stays silent while the message is the one it said last."""
+    last: list[str] = []
+
+    def say_new(message: str) -> None:
+        if last != [message]:
+            last[:] = [message]
+            say(message)
+
+    return say_new
+
+
 def ingest_settings(inventory: Path) -> argparse.Namespace:
     """The options of `bdp ingest status`, at their defaults."""
     parser = argparse.ArgumentParser()
@@ -61,7 +73,7 @@ def wait_for_ingest(
             return statuses
         if time.monotonic() > deadline:
             raise BdpError(f"ingestion not done after {timeout_s:.0f} s: {'; '.join(waiting)}")
-        say(f"ingesting: waiting for {'; '.join(waiting)}")
+        say(f"ingesting: waiting for {'; '.join(waiting)}")  # the cursors move: always news
         time.sleep(POLL_S)
 
 
@@ -107,6 +119,7 @@ def run_the_daily_etl(
     """Unpause each source's DAG and wait until its run of every day has finished."""
     for source in sources:
         airflow.unpause(f"bdp_etl_{source}")
+    say_once = unrepeated(say)
     deadline = time.monotonic() + timeout_s
     while True:
         states = {}
@@ -119,5 +132,5 @@ def run_the_daily_etl(
         if time.monotonic() > deadline:
             raise BdpError(f"the daily ETL not done after {timeout_s:.0f} s: {unfinished}")
         done = len(states) - len(unfinished)
-        say(f"daily ETL: {done}/{len(states)} source-days done; {', '.join(unfinished)}")
+        say_once(f"daily ETL: {done}/{len(states)} source-days done; {', '.join(unfinished)}")
         time.sleep(POLL_S)
