@@ -73,7 +73,7 @@ def wait_for_ingest(
             return statuses
         if time.monotonic() > deadline:
             raise BdpError(f"ingestion not done after {timeout_s:.0f} s: {'; '.join(waiting)}")
-        say(f"ingesting: waiting for {'; '.join(waiting)}")  # the cursors move: always news
+        say(f"ingesting: waiting for {'; '.join(waiting)}")
         time.sleep(POLL_S)
 
 
