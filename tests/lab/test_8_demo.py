@@ -17,7 +17,9 @@ WAIT_S = 1800
 
 def test_bdp_demo_reports_exactly_the_simulators_events(tmp_path):
     page = tmp_path / "demo-report.html"
-    result = run_tool("bdp", "demo", "--html", str(page), "--timeout", str(WAIT_S))
+    result = run_tool(
+        "bdp", "demo", "--html", str(page), "--timeout", str(WAIT_S), timeout=2 * WAIT_S + 600
+    )
     print(result.stdout, flush=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "The platform holds exactly the simulator's events." in result.stdout

@@ -33,6 +33,7 @@ def status(**changes) -> SourceStatus:
 
 def test_ingestion_is_done_only_when_polled_committed_and_days_complete():
     assert wait.drained(status(), 120, "2026-11-01")
+    assert wait.drained(status(complete_through="2026-11-23"), 120, "2026-11-01")
     assert not wait.drained(status(api_cursor=119), 120, "2026-11-01")
     assert not wait.drained(status(lake_lag=3), 120, "2026-11-01")
     assert not wait.drained(status(complete_through="2026-10-31"), 120, "2026-11-01")

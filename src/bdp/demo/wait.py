@@ -45,11 +45,11 @@ def ingest_status(inventory: Path) -> list[SourceStatus]:
 
 def drained(status: SourceStatus, served_items: int, last_complete_day: str) -> bool:
     """The collector polled every served item, the lake writer committed every record and
-    completed every day but the last (nothing later pushes the watermark past it)."""
+    completed every day but the last (only events after it, e.g. a benchmark's, complete it)."""
     return (
         status.api_cursor == served_items
         and status.lake_lag == 0
-        and status.complete_through == last_complete_day
+        and (status.complete_through or "") >= last_complete_day
     )
 
 
