@@ -153,7 +153,7 @@ LAKE_INVENTORY_OUT = "/user/spark/lake-inventory"
 
 def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
     """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late."""
-    on_master(f"mkdir -p {WORK} && chown spark {WORK}")
+    on_host(MASTER, f"mkdir -p {WORK} && chown spark {WORK}")  # on_master runs in WORK
     copied = ansible(
         MASTER, "-m", "ansible.builtin.copy", "-a",
         f"src=tests/lab/jobs/lake_inventory.py dest={WORK}/ mode=0644",
