@@ -60,7 +60,7 @@ from seccheck import (
 )
 
 from bdp.inventory import listing
-from helpers import REPO, play_recap, run_tool
+from helpers import REPO, run_tool
 from labkit import (
     AIRFLOW_API,
     EVENT_API_HOST,
@@ -281,8 +281,9 @@ def test_ansible_output_shows_no_secret(secrets):
     assert not leaked, f"ansible-playbook printed the values of {leaked}"
     assert run.returncode == 0, run.stdout[-4000:]
     task = run.stdout.split("TASK [etl : Write the stores' settings and credentials]", 1)[1]
-    assert task.split("TASK [", 1)[0].count("censored") == 1, "the task did not run, or showed"
-    assert play_recap(run.stdout)[AIRFLOW_WORKER]["changed"] >= 1
+    task = task.split("TASK [", 1)[0]  # the template task's report: its diff, if shown
+    assert f"changed: [{AIRFLOW_WORKER}]" in task, task
+    assert "the output has been hidden" in task, task
 
 
 # Where the hosts keep logs, as shell globs; the journal is read with journalctl besides.
