@@ -178,7 +178,9 @@ def secrets_file(secrets: Mapping[str, str]) -> str:
     return "".join(lines)
 
 
-JOURNAL_COMMAND = "journalctl --no-pager -o cat"
+# Every field of every entry, not only the messages: journald also stores each logging
+# process's command line (_CMDLINE), where a password given as an argument ends up.
+JOURNAL_COMMAND = "journalctl --no-pager -o export"
 
 
 def scan_command(

@@ -156,9 +156,11 @@ def forged_token() -> str:
 
 def airflow_api_without_token() -> None:
     url = f"{AIRFLOW_API}/api/v2/dags"
-    assert requests.get(url, timeout=30).status_code == 401
+    anonymous = requests.get(url, timeout=30)
+    assert (anonymous.status_code, anonymous.json()) == (401, {"detail": "Not authenticated"})
     forged = {"Authorization": f"Bearer {forged_token()}"}
-    assert requests.get(url, headers=forged, timeout=30).status_code == 401
+    answer = requests.get(url, headers=forged, timeout=30)
+    assert (answer.status_code, answer.json()) == (403, {"detail": "Invalid JWT token"})
 
 
 def airflow_log_server_without_token(host: str, port: int) -> None:
@@ -293,8 +295,6 @@ LOG_LOCATIONS = (
     # the journal's own files
     "/var/lib/bdp/log-shipper",  # the log shipper's disk queues, on their way to Kafka
     "/var/lib/bdp/kafka/data/platform-logs-*",  # the platform-logs topic: every shipped line
-    "/var/lib/bdp/hadoop/hdfs/data",  # HDFS blocks: YARN's aggregated container logs
-    # (/app-logs) and the Spark event logs (/spark-history) live there
     "/opt/bdp/*/logs",  # a release's own log directory, should any tool write there
 )
 
@@ -334,6 +334,40 @@ def test_no_vault_value_in_any_hosts_logs(secrets):
     assert all(report.files > 0 and report.journal_lines > 0 for report in reports.values())
     leaks = {host: report.leaks for host, report in reports.items() if report.leaks}
     assert not leaks, f"vault variables whose value is in these logs: {leaks}"
+
+
+WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
+# Logs that YARN and Spark keep in HDFS: aggregated container logs (drivers' and executors'
+# output, launch scripts with their environment) and Spark event logs (applications' settings).
+HDFS_LOG_DIRS = ("/app-logs", "/spark-history")
+
+
+def hdfs_files(web: requests.Session, path: str) -> list[str]:
+    """Every file under an HDFS directory, read as hdfs (the superuser) through WebHDFS."""
+    answer = web.get(f"{WEBHDFS}{path}", params={"op": "LISTSTATUS"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    files = []
+    for status in answer.json()["FileStatuses"]["FileStatus"]:
+        child = f"{path}/{status['pathSuffix']}"
+        files += hdfs_files(web, child) if status["type"] == "DIRECTORY" else [child]
+    return files
+
+
+def test_no_vault_value_in_the_logs_kept_in_hdfs(secrets):
+    started = time.monotonic()
+    web = requests.Session()
+    web.params = {"user.name": "hdfs"}
+    found, size = {}, 0
+    files = [path for directory in HDFS_LOG_DIRS for path in hdfs_files(web, directory)]
+    for path in files:
+        answer = web.get(f"{WEBHDFS}{path}", params={"op": "OPEN"}, timeout=120)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+        size += len(answer.content)
+        if leaked := found_secrets(secrets, answer.content):
+            found[path] = leaked
+    stage(f"{len(files)} HDFS log files ({size // 2**20} MiB) searched for vault values", started)
+    assert files, f"no file in {HDFS_LOG_DIRS}: YARN and Spark keep their logs elsewhere?"
+    assert not found, f"vault variables whose value is in these HDFS files: {found}"
 
 
 # --- Only the intended ports listen ----------------------------------------------------------
