@@ -189,10 +189,11 @@ def scan_command(
     """A shell script that looks for every shipped value in the files under `locations`
     (shell globs) and in what `journal` prints, and prints only names: `JOURNAL n` (lines
     read), `FILES n`, one `LEAK <variable> <file>` per value found in a file (the file
-    `journal` in scan_dir for the journal), then `DONE`. It removes scan_dir, values
-    included, whatever happens."""
+    `journal` in scan_dir for the journal), then `DONE`; error messages (on stdout, so in
+    order) are any other lines. It removes scan_dir, values included, whatever happens."""
     places = " ".join(locations)
-    return f"""set -u
+    return f"""exec 2>&1
+set -u
 scan={scan_dir}
 trap 'rm -rf "$scan"' EXIT
 umask 077
@@ -202,7 +203,7 @@ while read -r name value; do printf '%s\\n' "$value" > "$scan/values/$name"; don
 cat "$scan"/values/* > "$scan/patterns"
 {journal} 2>/dev/null \\
   | awk -v count="$scan/journal-lines" '{{ print }} END {{ print NR > count }}' \\
-  | grep -F -f "$scan/patterns" > "$scan/{JOURNAL_HITS}"
+  | grep -aF -f "$scan/patterns" > "$scan/{JOURNAL_HITS}"
 printf 'JOURNAL %s\\n' "$(cat "$scan/journal-lines")"
 set -- "$scan/{JOURNAL_HITS}"
 for place in {places}; do if [ -e "$place" ]; then set -- "$@" "$place"; fi; done
@@ -223,12 +224,14 @@ class ScanReport:
     journal_lines: int
     leaks: tuple[tuple[str, str], ...]  # (vault variable, file; "journal" for journald)
     complete: bool
+    errors: tuple[str, ...]  # what the tools complained about
 
 
 def parse_scan(text: str, scan_dir: str = SCAN_DIR) -> ScanReport:
     """scan_command's output on one host."""
     files = journal_lines = 0
     leaks: list[tuple[str, str]] = []
+    errors: list[str] = []
     complete = False
     for line in text.splitlines():
         word, _, rest = line.partition(" ")
@@ -239,9 +242,11 @@ def parse_scan(text: str, scan_dir: str = SCAN_DIR) -> ScanReport:
         elif word == "LEAK":
             name, _, path = rest.partition(" ")
             leaks.append((name, "journal" if path == f"{scan_dir}/{JOURNAL_HITS}" else path))
-        elif word == "DONE":
+        elif word == "DONE" and not rest:
             complete = True
-    return ScanReport(files, journal_lines, tuple(leaks), complete)
+        elif line.strip():
+            errors.append(line)
+    return ScanReport(files, journal_lines, tuple(leaks), complete, tuple(errors))
 
 
 # --- Secrets in the repository ----------------------------------------------------------------

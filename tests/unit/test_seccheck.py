@@ -192,7 +192,7 @@ def test_scan_names_the_variables_and_files_and_never_prints_a_value(tmp_path):
     for value in SECRETS.values():
         assert value not in output
     report = parse_scan(output, scan_dir=scan_dir)
-    assert report.complete
+    assert report.complete and report.errors == ()
     assert report.files == 5  # four logs and the journal's matching lines
     assert report.journal_lines == 3
     assert sorted(report.leaks) == sorted(
@@ -216,8 +216,11 @@ def test_scan_of_clean_logs_reports_no_leak(tmp_path):
     assert parse_scan(output, scan_dir=scan_dir).leaks == ()
 
 
-def test_parse_scan_sees_an_unfinished_scan():
+def test_parse_scan_sees_an_unfinished_scan_and_errors():
     assert not parse_scan("JOURNAL 10\nFILES 3\n").complete
+    report = parse_scan("JOURNAL 1\ngrep: /x: Permission denied\nFILES 3\nDONE\n")
+    assert report.complete
+    assert report.errors == ("grep: /x: Permission denied",)
 
 
 @pytest.mark.parametrize(
