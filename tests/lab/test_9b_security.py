@@ -361,16 +361,21 @@ def test_no_vault_value_in_the_logs_kept_in_hdfs(secrets):
     started = time.monotonic()
     web = requests.Session()
     web.params = {"user.name": "hdfs"}
-    found, size = {}, 0
+    found, size, vanished = {}, 0, []
     files = [path for directory in HDFS_LOG_DIRS for path in hdfs_files(web, directory)]
     for path in files:
         answer = web.get(f"{WEBHDFS}{path}", params={"op": "OPEN"}, timeout=120)
+        if answer.status_code == 404:  # a running application's log, renamed since listed
+            vanished.append(path)
+            continue
         assert answer.status_code == 200, f"{path}: {answer.status_code}"
         size += len(answer.content)
         if leaked := found_secrets(secrets, answer.content):
             found[path] = leaked
-    stage(f"{len(files)} HDFS log files ({size // 2**20} MiB) searched for vault values", started)
-    assert files, f"no file in {HDFS_LOG_DIRS}: YARN and Spark keep their logs elsewhere?"
+    read = len(files) - len(vanished)
+    stage(f"{read} HDFS log files ({size // 2**20} MiB) searched for vault values", started)
+    print(f"[lab] renamed while read, so not searched: {vanished or 'none'}")
+    assert read, f"no file read in {HDFS_LOG_DIRS}: YARN and Spark keep their logs elsewhere?"
     assert not found, f"vault variables whose value is in these HDFS files: {found}"
 
 
