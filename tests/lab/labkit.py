@@ -11,7 +11,7 @@ import requests
 from kafka import KafkaConsumer
 
 from bdp.lab.topology import load_lab
-from bdp.lab.vault import read_secret
+from bdp.lab.vault import read_secret, read_secrets
 from helpers import REPO, play_recap, run_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
@@ -67,6 +67,11 @@ def as_spark(command: str, *, check: bool = True) -> str:
 def lab_secret(name: str) -> str:
     """A value of the lab's generated vault."""
     return read_secret(LAB.settings, REPO / "inventories" / "lab", name)
+
+
+def lab_secrets() -> dict[str, str]:
+    """Every value of the lab's generated vault, by variable name (never print them)."""
+    return read_secrets(LAB.settings, REPO / "inventories" / "lab")
 
 
 KAFKA_HOSTS = ["de-kafka-cluster-1", "de-kafka-cluster-2", "de-kafka-cluster-3"]

@@ -37,13 +37,19 @@ def _vault(password: Path) -> VaultLib:
     return VaultLib([("default", VaultSecret(password.read_bytes().strip()))])
 
 
-def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
-    """One value of the lab's vault.yml."""
+def read_secrets(settings: LabSettings, inventory: Path) -> dict[str, str]:
+    """Every value of the lab's vault.yml, by variable name."""
     vault_path = inventory / VAULT_IN_INVENTORY
     if not vault_path.exists() or not password_file(settings).exists():
         raise BdpError(f"{vault_path} or its password is missing: run `bdp lab create`")
-    values = yaml.safe_load(_vault(password_file(settings)).decrypt(vault_path.read_bytes()))
+    return yaml.safe_load(_vault(password_file(settings)).decrypt(vault_path.read_bytes()))
+
+
+def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
+    """One value of the lab's vault.yml."""
+    values = read_secrets(settings, inventory)
     if name not in values:
+        vault_path = inventory / VAULT_IN_INVENTORY
         raise BdpError(f"{vault_path} has no {name}: run `bdp lab create` to add it")
     return values[name]
 
