@@ -5,7 +5,9 @@ Ansible's output or in any host's logs, and only the intended ports listen on ea
 Unauthenticated access, where each refusal is tested:
 - Kafka (SASL/SCRAM on every listener): test_5_kafka.py,
   test_client_without_valid_credentials_is_refused (no credentials, wrong password).
-- Cassandra CQL, the MySQL warehouse, PostgreSQL (from an Airflow host, which pg_hba.conf
+- Cassandra CQL: test_6_stores_cassandra.py, test_login_without_valid_credentials_is_refused
+  (no credentials, wrong password, the built-in cassandra/cassandra).
+- The MySQL warehouse, PostgreSQL (from an Airflow host, which pg_hba.conf
   lets in), Redis, Airflow's REST API and its two log servers (worker and triggerer: they
   serve task logs to bearers of a JWT signed with the api-server's secret), the collectors'
   event API: test_service_refuses_unauthenticated_access below.
@@ -38,9 +40,6 @@ import jwt
 import mysql.connector
 import pytest
 import requests
-from cassandra import AuthenticationFailed
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
-from cassandra.policies import DCAwareRoundRobinPolicy
 from seccheck import (
     LISTENERS_COMMAND,
     SCAN_DIR,
@@ -74,7 +73,6 @@ from labkit import (
 
 pytestmark = pytest.mark.lab
 
-CASSANDRA_HOST = "spark-worker-01"
 AIRFLOW_WORKER = "spark-worker-01"
 DB_HOST = "airflow-db-01"
 REDIS_HOST = "airflow-redis-01"
@@ -88,23 +86,6 @@ def on_hosts(pattern: str, command: str) -> dict[str, HostResult]:
 
 
 # --- Each service refuses unauthenticated access ---------------------------------------------
-
-
-def cassandra_without_credentials() -> None:
-    profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc="dc1"))
-    cluster = Cluster(
-        [HOSTS[CASSANDRA_HOST].address],
-        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-        connect_timeout=20,
-    )
-    try:
-        with pytest.raises(NoHostAvailable) as refused:
-            cluster.connect()
-    finally:
-        cluster.shutdown()
-    errors = list(refused.value.errors.values())
-    assert errors and all(isinstance(error, AuthenticationFailed) for error in errors), errors
-    assert "requires authentication" in str(errors[0])
 
 
 def warehouse_login(password: str) -> None:
@@ -189,7 +170,6 @@ def opensearch_without_credentials() -> None:
 
 
 REFUSALS: dict[str, Callable[[], None]] = {
-    "cassandra: CQL login without credentials": cassandra_without_credentials,
     "warehouse: etl_writer without a password": partial(warehouse_login, ""),
     "warehouse: etl_writer with a wrong password": partial(warehouse_login, "wrong-password"),
     "postgresql: airflow without a password": postgresql_without_password,
