@@ -11,12 +11,14 @@ events (tests/lab/etl_expected.py): nothing lost, nothing duplicated.
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 import requests
 from etlkit import RUN_TIMEOUT_S, assert_exact, dag_url, etl_settings, run_of_day, task
 
 from bdp_etl.submit import LIVE_STATES
+from bdp_jobs.etl.runreport import EtlLayout
 from helpers import run_tool, start_tool
 from labkit import (
     HOSTS,
@@ -41,9 +43,8 @@ RECOVERY_TIMEOUT_S = 600
 
 
 def run_report(run_id: str) -> dict | None:
-    """The run's report as the job last wrote it (spark_jobs/bdp_jobs/etl/runreport.py)."""
-    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in run_id)
-    path = f"/lake/_etl/runs/{SOURCE}/dt={DAY}/{name}.json"
+    """The run's report as the job last wrote it."""
+    path = EtlLayout("/lake", SOURCE, date.fromisoformat(DAY)).report(run_id)
     answer = requests.get(f"{WEBHDFS}{path}?op=OPEN&user.name=spark", timeout=30)
     return answer.json() if answer.status_code == 200 else None
 
