@@ -1,5 +1,6 @@
 """The hosts of an inventory, as `ansible-inventory --list` resolves them."""
 
+import functools
 import json
 import os
 import subprocess
@@ -22,8 +23,10 @@ def ansible_env(inventory: Path) -> dict[str, str]:
     return env
 
 
+@functools.cache
 def listing(inventory: Path) -> dict[str, Any]:
-    """The resolved inventory: groups with their hosts, and `_meta.hostvars`."""
+    """The resolved inventory: groups with their hosts, and `_meta.hostvars`. Resolved once per
+    process (an `ansible-inventory` run decrypts the vault: seconds); callers must not change it."""
     ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
     result = subprocess.run(
         [str(ansible_inventory), "-i", str(inventory), "--list"],
