@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.inventory import ansible_env
+from bdp.inventory import add_inventory_argument, ansible_env
 from bdp.paths import repo_root
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
@@ -72,7 +72,7 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         description="Deploy the platform: ansible-playbook with up-front checks of the vault "
         "password. Arguments after -- go to ansible-playbook.",
     )
-    parser.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    add_inventory_argument(parser)
     parser.add_argument("--playbook", default="site.yml", help="relative to the repository root")
     parser.add_argument("ansible_args", nargs=argparse.REMAINDER, metavar="-- ANSIBLE-ARGS")
     parser.set_defaults(func=cmd_deploy)

@@ -1,5 +1,6 @@
 """The hosts of an inventory, as `ansible-inventory --list` resolves them."""
 
+import argparse
 import functools
 import json
 import os
@@ -11,6 +12,13 @@ from typing import Any
 from bdp.errors import BdpError
 from bdp.lab.topology import is_lab_inventory, load_lab
 from bdp.lab.vault import password_file
+
+
+def add_inventory_argument(parser: argparse.ArgumentParser) -> None:
+    """The `-i/--inventory` option every command that reaches the hosts takes."""
+    parser.add_argument(
+        "-i", "--inventory", default="inventories/lab", help="the inventory (default: %(default)s)"
+    )
 
 
 def ansible_env(inventory: Path) -> dict[str, str]:

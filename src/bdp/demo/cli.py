@@ -13,7 +13,7 @@ from bdp.demo.render import DemoReport, SourceLine, as_html, as_text
 from bdp.ingest import probes
 from bdp.ingest.cli import kafka_password
 from bdp.ingest.status import SourceStatus
-from bdp.inventory import addresses, listing
+from bdp.inventory import add_inventory_argument, addresses, listing
 
 
 def say(message: str) -> None:
@@ -155,5 +155,5 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "--timeout", type=float, default=3600, help="seconds per wait (default: %(default)s)"
     )
     parser.add_argument("--warehouse-database", default="warehouse", help="default: %(default)s")
-    parser.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    add_inventory_argument(parser)
     parser.set_defaults(func=cmd_demo)

@@ -8,6 +8,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
+from bdp.inventory import add_inventory_argument
 from bdp.remote import first_host, ssh_argv
 
 REMOTE_PYTHON = "/opt/bdp/airflow/bin/python"
@@ -62,7 +63,5 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     )
     status.add_argument("--json", action="store_true", help="the run reports as JSON")
     for command in (run, status):
-        command.add_argument(
-            "-i", "--inventory", default="inventories/lab", help="default: %(default)s"
-        )
+        add_inventory_argument(command)
         command.set_defaults(func=cmd_etl)

@@ -10,7 +10,7 @@ from pathlib import Path
 from bdp.errors import BdpError
 from bdp.ingest import probes
 from bdp.ingest.status import SourceStatus, as_table, summarise
-from bdp.inventory import addresses, listing
+from bdp.inventory import add_inventory_argument, addresses, listing
 from bdp.lab.vault import lab_admin_password
 
 SOURCES = "game,lodging,raid,ads"
@@ -74,7 +74,7 @@ def add_status_arguments(parser: argparse.ArgumentParser) -> None:
         default="/lake/_checkpoints/lake-writer",
         help="lake writer checkpoint in HDFS (default: %(default)s)",
     )
-    parser.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    add_inventory_argument(parser)
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

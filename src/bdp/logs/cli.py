@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bdp.errors import BdpError
-from bdp.inventory import addresses, listing
+from bdp.inventory import add_inventory_argument, addresses, listing
 from bdp.lab.topology import is_lab_inventory
 from bdp.lab.vault import lab_admin_password
 from bdp.logs import output
@@ -116,5 +116,5 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     search.add_argument("--user", default="admin", help="default: %(default)s")
     search.add_argument("--password-file", help="file holding the user's password")
     search.add_argument("--ca-file", help="CA certificate that signed OpenSearch's certificate")
-    search.add_argument("-i", "--inventory", default="inventories/lab", help="default: %(default)s")
+    add_inventory_argument(search)
     search.set_defaults(func=cmd_search)
