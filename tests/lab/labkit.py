@@ -176,6 +176,20 @@ def service_active(host: str, unit: str) -> bool:
     return "UP" in on_host(host, f"systemctl is-active --quiet {unit} && echo UP || echo DOWN")
 
 
+def restarts(host: str, unit: str) -> int:
+    """How many times systemd has restarted the unit since it was started."""
+    return int(shell_stdout(on_host(host, f"systemctl show -p NRestarts --value {unit}")))
+
+
+def crash(host: str, unit: str) -> Callable[[], bool]:
+    """SIGKILL the unit's main process, as a crash would, and return the check that systemd has
+    restarted it. Only the main process: signalling a whole cgroup fails in the lab's
+    containers ("Failed to send signal SIGKILL to auxiliary processes")."""
+    before = restarts(host, unit)
+    on_host(host, f"systemctl kill --kill-whom=main --signal=KILL {unit}")
+    return lambda: restarts(host, unit) > before and service_active(host, unit)
+
+
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 5) -> Any:
     """The first true value of `condition`, polled every `every` s; fails after `timeout` s."""
     deadline = time.monotonic() + timeout

@@ -24,10 +24,10 @@ from labkit import (
     HOSTS,
     MASTER,
     airflow_session,
+    crash,
     datanodes_live,
     event_api_config,
     on_host,
-    service_active,
     shell_stdout,
     stage,
     wait_until,
@@ -76,7 +76,7 @@ def operator_run_with_a_kill(
         wait_until(
             lambda: (r := run_report(run_id)) and step(r), RUN_TIMEOUT_S, f"{drill}: step", 2
         )
-        on_host(host, f"systemctl kill --signal=KILL {unit}")
+        restarted = crash(host, unit)
         print(f"[lab] {drill}: killed {unit} on {host} at {time.monotonic() - started:.0f} s")
         output, _ = job.communicate(timeout=RUN_TIMEOUT_S)
     finally:
@@ -84,7 +84,8 @@ def operator_run_with_a_kill(
     assert job.returncode == 0, output[-3000:]
     assert_published(run_report(run_id))
     assert len(applications()) >= 1 and not applications(LIVE_STATES)
-    wait_until(recovered, RECOVERY_TIMEOUT_S, f"{unit} on {host} recovered", every=10)
+    wait_until(restarted, RECOVERY_TIMEOUT_S, f"{unit} on {host} restarted", every=10)
+    wait_until(recovered, RECOVERY_TIMEOUT_S, f"{unit} on {host} back in service", every=10)
 
 
 def test_a_cassandra_node_killed_during_the_cassandra_load():
@@ -128,7 +129,7 @@ def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
         every=2,
     )[0]
     worker = task(api, SOURCE, run["dag_run_id"], "transform_and_load")["hostname"]
-    on_host(worker, "systemctl kill --signal=KILL airflow-celery-worker")
+    restarted = crash(worker, "airflow-celery-worker")
     print(f"[lab] celery: killed the worker on {worker} while {first['id']} ran", flush=True)
     most_live = 0
 
@@ -148,12 +149,7 @@ def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
     assert attempts[-1]["finalStatus"] == "SUCCEEDED", attempts
     fates = ", ".join(f"{a['id']} {a['state']}/{a['finalStatus']}" for a in attempts)
     print(f"[lab] celery: attempts {fates}", flush=True)
-    wait_until(
-        lambda: service_active(worker, "airflow-celery-worker"),
-        RECOVERY_TIMEOUT_S,
-        "the Celery worker restarted",
-        every=10,
-    )
+    wait_until(restarted, RECOVERY_TIMEOUT_S, "the Celery worker restarted", every=10)
     stage("drill: Celery worker killed mid spark-submit", started)
 
 

@@ -21,10 +21,10 @@ from helpers import run_tool, start_tool
 from labkit import (
     MASTER,
     ansible,
+    crash,
     event_api_config,
     lake_inventory,
     on_host,
-    service_active,
     shell_stdout,
     stage,
     wait_until,
@@ -71,7 +71,7 @@ def stream_with_a_kill(drill: str, host: str, unit: str) -> None:
     )  # fmt: skip
     try:
         wait_until(lambda: polled(port) >= STREAM_EVENTS // 3, 600, f"{drill}: a third polled")
-        on_host(host, f"systemctl kill --signal=KILL {unit}")
+        restarted = crash(host, unit)
         print(f"[lab] {drill}: killed {unit} on {host} at cursor {polled(port)}", flush=True)
         output, _ = stream.communicate(timeout=1200)
     finally:
@@ -79,9 +79,7 @@ def stream_with_a_kill(drill: str, host: str, unit: str) -> None:
     assert "rc 0" in output, (
         f"{drill}: the collector failed; see {HOST}:{WORK}/collector-{port}.out"
     )
-    wait_until(
-        lambda: service_active(host, unit), RECOVERY_TIMEOUT_S, f"{unit} on {host} restarted"
-    )
+    wait_until(restarted, RECOVERY_TIMEOUT_S, f"{unit} on {host} restarted")
 
 
 def test_a_kafka_broker_killed_during_ingest():
