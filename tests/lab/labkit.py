@@ -200,6 +200,6 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: f
 
 
 def datanodes_live() -> int:
-    report = shell_stdout(on_master("runuser -u hdfs -- hdfs dfsadmin -report -live"))
+    report = shell_stdout(on_host(MASTER, "runuser -u hdfs -- hdfs dfsadmin -report -live"))
     found = re.search(r"Live datanodes \((\d+)\)", report)
     return int(found.group(1)) if found else 0

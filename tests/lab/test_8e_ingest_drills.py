@@ -22,6 +22,7 @@ from labkit import (
     MASTER,
     ansible,
     crash,
+    datanodes_live,
     event_api_config,
     lake_inventory,
     on_host,
@@ -101,14 +102,7 @@ def test_a_kafka_broker_killed_during_ingest():
 def test_a_datanode_killed_during_ingest():
     started = time.monotonic()
     stream_with_a_kill("datanode", "spark-worker-03", "hdfs-datanode")
-    wait_until(
-        lambda: (
-            "Live datanodes (3)"
-            in on_host(MASTER, "runuser -u hdfs -- hdfs dfsadmin -report -live")
-        ),
-        RECOVERY_TIMEOUT_S,
-        "three live DataNodes",
-    )
+    wait_until(lambda: datanodes_live() == 3, RECOVERY_TIMEOUT_S, "three live DataNodes")
     stage("drill: DataNode killed during ingest", started)
 
 
