@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
 
-    on_host(HOST, f"mkdir -p {WORK}/logs && chown -R collector {WORK}")
+    on_host(HOST, streamkit.WORK_DIR_COMMAND)
     topics("create")
     try:
         size = average_record_bytes(args.seed, args.events)

@@ -11,6 +11,8 @@ from typing import Any
 
 HOST = "de-kafka-cluster-1"
 WORK = "/var/tmp/bdp-bench"
+# Creates WORK, where the collector writes its cursor and logs; run before copying files in.
+WORK_DIR_COMMAND = f"mkdir -p {WORK}/logs && chown -R collector {WORK}"
 ADMIN_PROPERTIES = "/etc/bdp/kafka/admin.properties"
 PYTHON = "/opt/bdp/collectors-venv/bin/python"
 NO_FAULTS = dict.fromkeys(
@@ -79,7 +81,7 @@ def files(port: int, api: dict[str, Any], topic: str, dlq: str) -> dict[str, str
 def prepare_command(port: int) -> str:
     """Fresh state for a stream on `port`; the collector config gets the brokers' addresses."""
     return (
-        f"mkdir -p {WORK}/logs && chown -R collector {WORK} && cd {WORK}"
+        f"{WORK_DIR_COMMAND} && cd {WORK}"
         f" && rm -f api-{port}.state.json cursor-{port}.json"
         f' && sed -i "s|@B@|{BOOTSTRAP}|" collector-{port}.json'
     )

@@ -54,6 +54,7 @@ def polled(port: int) -> int:
 
 def stream_with_a_kill(drill: str, host: str, unit: str) -> None:
     port, _ = DRILLS[drill]
+    on_host(HOST, streamkit.WORK_DIR_COMMAND)
     for path, content in streamkit.files(
         port, stream_config(drill), "game.events", "game.dlq"
     ).items():
