@@ -48,7 +48,7 @@ def stream_config(drill: str) -> dict:
 
 def polled(port: int) -> int:
     """The drill collector's cursor: how many items it has polled and Kafka acknowledged."""
-    text = shell_stdout(on_host(HOST, f"cat {WORK}/cursor-{port}.json || echo '{{}}'"))
+    text = shell_stdout(on_host(HOST, f"cat {WORK}/cursor-{port}.json 2>/dev/null || echo '{{}}'"))
     return int(json.loads(text.strip().splitlines()[-1]).get("cursor", 0))
 
 
