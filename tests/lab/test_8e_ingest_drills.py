@@ -31,7 +31,7 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 12 minutes: make test-all
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 6 minutes: make test-all
 
 DRILL_DAY = "2026-11-20"
 STREAM_EVENTS, STREAM_RATE = 900, 15.0  # a minute of events per drill
