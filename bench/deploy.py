@@ -21,9 +21,9 @@ import time
 
 from labhost import report, say
 
-from helpers import play_recap, run_tool
+from helpers import play_recap, run_playbook, run_tool
 
-# A fresh site.yml took up to 23 minutes in the lab; run_tool's default 30 would be too close.
+# A fresh site.yml took up to 23 minutes in the lab; run_playbook's default 30 would be too close.
 SITE_YML_TIMEOUT = 7200
 WARNING_PAUSE = 10
 WARNING = (
@@ -47,9 +47,7 @@ def site_yml(what: str) -> tuple[float, dict[str, int]]:
     """Seconds of one site.yml run and the changed count of each host that changed anything."""
     say(f"site.yml, {what}")
     started = time.monotonic()
-    result = run_tool(
-        "ansible-playbook", "-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT
-    )
+    result = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
     seconds = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"bench: site.yml ({what}) failed:\n{result.stdout[-3000:]}")

@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bdp.lab.topology import load_lab
@@ -30,6 +32,29 @@ def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.
     return subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run `ansible-playbook ARGV`, its output (stderr included) captured like run_tool's, and
+    print the name of each play as it starts, so a 20-minute site.yml shows where it is."""
+    command, env = _tool(("ansible-playbook", *argv))
+    lines: list[str] = []
+    with subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        watchdog = threading.Timer(timeout, process.kill)
+        watchdog.start()
+        try:
+            for line in process.stdout or ():
+                lines.append(line)
+                if line.startswith("PLAY [") and "]" in line:
+                    play = line[len("PLAY [") : line.index("]")]
+                    print(f"[ansible {datetime.now(UTC):%H:%M:%S}] play: {play}", flush=True)
+        finally:
+            watchdog.cancel()
+    if process.returncode == -9:
+        lines.append(f"\n(killed after {timeout:.0f} s)\n")
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
 
 
 def start_tool(*argv: str) -> subprocess.Popen:

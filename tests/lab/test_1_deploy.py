@@ -6,7 +6,7 @@ import time
 import pytest
 from seccheck import found_secrets
 
-from helpers import play_recap, run_tool
+from helpers import play_recap, run_playbook
 from labkit import AIRFLOW_API, HOSTS, airflow_session, ansible, bdp_lab, lab_secrets, stage
 
 pytestmark = pytest.mark.lab
@@ -32,7 +32,7 @@ def assert_no_secret_shown(run) -> None:
 
 def test_site_yml_deploys_then_changes_nothing(lab):
     started = time.monotonic()
-    first = run_tool("ansible-playbook", "-i", "inventories/lab", "site.yml")
+    first = run_playbook("-i", "inventories/lab", "site.yml")
     stage("site.yml, fresh hosts", started)
     assert_no_secret_shown(first)
     assert first.returncode == 0, first.stdout[-5000:]
@@ -42,7 +42,7 @@ def test_site_yml_deploys_then_changes_nothing(lab):
     assert any(counts["changed"] > 0 for counts in recap.values())
 
     started = time.monotonic()
-    second = run_tool("ansible-playbook", "-i", "inventories/lab", "site.yml")
+    second = run_playbook("-i", "inventories/lab", "site.yml")
     stage("site.yml, second run", started)
     assert_no_secret_shown(second)
     assert second.returncode == 0, second.stdout[-5000:]
