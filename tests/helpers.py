@@ -34,14 +34,19 @@ def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.
     )
 
 
+def start_tool(*argv: str) -> subprocess.Popen:
+    """Start a command of the pinned toolchain in the background, its output captured."""
+    command, env = _tool(argv)
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
 def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run `ansible-playbook ARGV`, its output (stderr included) captured like run_tool's, and
     print the name of each play as it starts, so a 20-minute site.yml shows where it is."""
-    command, env = _tool(("ansible-playbook", *argv))
     lines: list[str] = []
-    with subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
+    with start_tool("ansible-playbook", *argv) as process:
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()
         try:
@@ -54,15 +59,7 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
             watchdog.cancel()
     if process.returncode == -9:
         lines.append(f"\n(killed after {timeout:.0f} s)\n")
-    return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
-
-
-def start_tool(*argv: str) -> subprocess.Popen:
-    """Start a command of the pinned toolchain in the background, its output captured."""
-    command, env = _tool(argv)
-    return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    return subprocess.CompletedProcess(process.args, process.returncode, "".join(lines), "")
 
 
 def play_recap(output: str) -> dict[str, dict[str, int]]:
