@@ -1,6 +1,8 @@
 """Shared by the test suites: where things are and how to run the toolchain's commands."""
 
+import itertools
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -42,6 +44,10 @@ def start_tool(*argv: str) -> subprocess.Popen:
     )
 
 
+_FAILURE = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]")
+_TASK = re.compile(r"^TASK \[(?P<task>.*)\] \*+$")
+
+
 def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run `ansible-playbook ARGV`, its output (stderr included) captured like run_tool's, and
     print the name of each play as it starts, so a 20-minute site.yml shows where it is."""
@@ -55,11 +61,55 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
                 if line.startswith("PLAY [") and "]" in line:
                     play = line[len("PLAY [") : line.index("]")]
                     print(f"[ansible {datetime.now(UTC):%H:%M:%S}] play: {play}", flush=True)
+                elif _FAILURE.match(line):
+                    print(f"[ansible {datetime.now(UTC):%H:%M:%S}] {line.strip()}", flush=True)
         finally:
             watchdog.cancel()
     if process.returncode == -9:
         lines.append(f"\n(killed after {timeout:.0f} s)\n")
     return subprocess.CompletedProcess(process.args, process.returncode, "".join(lines), "")
+
+
+def playbook_failures(output: str) -> list[str]:
+    """One line per failed (not ignored) task result of an ansible-playbook run: host, task,
+    msg and stderr, so a test's failure message says where a 20-minute run broke."""
+    failures: list[str] = []
+    task = "?"
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        if header := _TASK.match(line):
+            task = header["task"]
+        elif failure := _FAILURE.match(line):
+            result = _indented(lines[number + 1 :], "    ")
+            ignored = lines[number + 1 + len(result) : number + 2 + len(result)] == ["...ignoring"]
+            if not ignored:
+                said = [_result_field(result, key) for key in ("msg", "stderr")]
+                summary = " | ".join(text for text in said if text) or "(no msg)"
+                failures.append(f"{failure['host']}: TASK [{task}]: {summary}")
+    return failures
+
+
+def _result_field(result: list[str], key: str) -> str:
+    """A top-level field of a result printed by the yaml result format, on one line."""
+    for number, line in enumerate(result):
+        if line.startswith(f"    {key}:"):
+            first = line.removeprefix(f"    {key}:").strip()
+            first = "" if first in (">", ">-", "|", "|-") else first
+            rest = _indented(result[number + 1 :], "        ")
+            return " ".join([first, *(text.strip() for text in rest)]).strip(" '\"")[:400]
+    return ""
+
+
+def _indented(lines: list[str], indent: str) -> list[str]:
+    """The leading lines that start with `indent`."""
+    return list(itertools.takewhile(lambda text: text.startswith(indent), lines))
+
+
+def playbook_report(result: subprocess.CompletedProcess) -> str:
+    """What a test says when a playbook failed: its failed tasks first (CI shows the start of a
+    failure message) or else its last line, then the end of its output."""
+    first = playbook_failures(result.stdout) or result.stdout.strip().splitlines()[-1:]
+    return "\n".join([*first, "", result.stdout[-5000:]])
 
 
 def play_recap(output: str) -> dict[str, dict[str, int]]:

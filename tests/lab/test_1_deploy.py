@@ -6,7 +6,7 @@ import time
 import pytest
 from seccheck import found_secrets
 
-from helpers import play_recap, run_playbook
+from helpers import play_recap, playbook_report, run_playbook
 from labkit import AIRFLOW_API, HOSTS, airflow_session, ansible, bdp_lab, lab_secrets, stage
 
 pytestmark = pytest.mark.lab
@@ -35,7 +35,7 @@ def test_site_yml_deploys_then_changes_nothing(lab):
     first = run_playbook("-i", "inventories/lab", "site.yml")
     stage("site.yml, fresh hosts", started)
     assert_no_secret_shown(first)
-    assert first.returncode == 0, first.stdout[-5000:]
+    assert first.returncode == 0, playbook_report(first)
     recap = play_recap(first.stdout)
     assert sorted(recap) == sorted(HOSTS)
     assert all(counts["failed"] == 0 and counts["unreachable"] == 0 for counts in recap.values())
@@ -45,7 +45,7 @@ def test_site_yml_deploys_then_changes_nothing(lab):
     second = run_playbook("-i", "inventories/lab", "site.yml")
     stage("site.yml, second run", started)
     assert_no_secret_shown(second)
-    assert second.returncode == 0, second.stdout[-5000:]
+    assert second.returncode == 0, playbook_report(second)
     changed = {host: c["changed"] for host, c in play_recap(second.stdout).items() if c["changed"]}
     assert changed == {}, f"second run changed something: {changed}"
 

@@ -1,0 +1,62 @@
+"""Reading ansible-playbook's output (yaml result format): the recap and the failed tasks."""
+
+import subprocess
+
+from helpers import play_recap, playbook_failures, playbook_report
+
+# Trimmed from real runs of ansible-core 2.19 with callback_result_format = yaml (the recap's
+# columns narrowed).
+OUTPUT = """
+PLAY [Cassandra] ***************************************************************
+
+TASK [cassandra : Read the keyspaces] ******************************************
+fatal: [spark-worker-02]: FAILED! =>
+    changed: false
+    msg: non-zero return code
+    rc: 1
+...ignoring
+
+TASK [cassandra : Start Cassandra] *********************************************
+changed: [spark-worker-01] => (item=true)
+failed: [spark-worker-01] (item=false) =>
+    changed: true
+    msg: non-zero return code
+    rc: 1
+    stderr: 'nodetool: Failed to connect to 127.0.0.1:7199 - ConnectException: Connection
+        refused'
+
+TASK [cassandra : Report a superuser that cannot log in] ***********************
+fatal: [spark-worker-03]: FAILED! =>
+    changed: false
+    msg: 'Cassandra: login as bdp_admin is refused, and creating it with the built-in
+        cassandra login failed.'
+
+PLAY RECAP *********************************************************************
+spark-worker-01 : ok=7 changed=1 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0
+spark-worker-02 : ok=9 changed=0 unreachable=0 failed=0 skipped=2 rescued=0 ignored=1
+
+"""
+
+
+def test_failures_name_host_task_and_message_but_not_ignored_ones():
+    assert playbook_failures(OUTPUT) == [
+        "spark-worker-01: TASK [cassandra : Start Cassandra]: non-zero return code | "
+        "nodetool: Failed to connect to 127.0.0.1:7199 - ConnectException: Connection refused",
+        "spark-worker-03: TASK [cassandra : Report a superuser that cannot log in]: "
+        "Cassandra: login as bdp_admin is refused, and creating it with the built-in "
+        "cassandra login failed.",
+    ]
+
+
+def test_recap_counts_per_host():
+    recap = play_recap(OUTPUT)
+    assert sorted(recap) == ["spark-worker-01", "spark-worker-02"]
+    assert recap["spark-worker-01"]["failed"] == 1
+    assert recap["spark-worker-02"]["ignored"] == 1
+
+
+def test_report_leads_with_the_failures_or_else_the_last_line():
+    failed = subprocess.CompletedProcess([], 2, OUTPUT, "")
+    assert playbook_report(failed).splitlines()[0].startswith("spark-worker-01: TASK [cassandra")
+    killed = subprocess.CompletedProcess([], -9, "PLAY [Java] ***\n\n(killed after 1800 s)\n", "")
+    assert playbook_report(killed).splitlines()[0] == "(killed after 1800 s)"
