@@ -21,7 +21,7 @@ import time
 
 from labhost import report, say
 
-from helpers import play_recap, run_playbook, run_tool
+from helpers import play_recap, playbook_report, run_playbook, run_tool
 
 # A fresh site.yml took up to 23 minutes in the lab; run_playbook's default 30 would be too close.
 SITE_YML_TIMEOUT = 7200
@@ -50,7 +50,7 @@ def site_yml(what: str) -> tuple[float, dict[str, int]]:
     result = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
     seconds = time.monotonic() - started
     if result.returncode != 0:
-        sys.exit(f"bench: site.yml ({what}) failed:\n{result.stdout[-3000:]}")
+        sys.exit(f"bench: site.yml ({what}) failed:\n{playbook_report(result)}")
     recap = play_recap(result.stdout)
     return seconds, {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
 

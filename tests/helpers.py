@@ -50,7 +50,8 @@ _TASK = re.compile(r"^TASK \[(?P<task>.*)\] \*+$")
 
 def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run `ansible-playbook ARGV`, its output (stderr included) captured like run_tool's, and
-    print the name of each play as it starts, so a 20-minute site.yml shows where it is."""
+    print each play as it starts and each failed task as it fails, so a 20-minute site.yml
+    shows where it is."""
     lines: list[str] = []
     with start_tool("ansible-playbook", *argv) as process:
         watchdog = threading.Timer(timeout, process.kill)
@@ -59,10 +60,12 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
             for line in process.stdout or ():
                 lines.append(line)
                 if line.startswith("PLAY [") and "]" in line:
-                    play = line[len("PLAY [") : line.index("]")]
-                    print(f"[ansible {datetime.now(UTC):%H:%M:%S}] play: {play}", flush=True)
+                    news = f"play: {line[len('PLAY [') : line.index(']')]}"
                 elif _FAILURE.match(line):
-                    print(f"[ansible {datetime.now(UTC):%H:%M:%S}] {line.strip()}", flush=True)
+                    news = line.strip()
+                else:
+                    continue
+                print(f"[ansible {datetime.now(UTC):%H:%M:%S}] {news}", flush=True)
         finally:
             watchdog.cancel()
     if process.returncode == -9:
