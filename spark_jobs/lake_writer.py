@@ -46,6 +46,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", required=True, help="checkpoint dir (state in bdp-state/)")
     parser.add_argument("--timezone", default="UTC", help="time zone of the lake's days")
     parser.add_argument("--allowed-lateness-minutes", type=int, default=120)
+    parser.add_argument(
+        "--max-future-skew-seconds",
+        type=int,
+        default=300,
+        help="event times later than the record's Kafka time (or this writer's clock) plus"
+        " this are rejected, and the watermark never passes the clock plus this",
+    )
     parser.add_argument("--trigger-seconds", type=int, default=30)
     parser.add_argument("--max-offsets-per-trigger", type=int, default=200000)
     parser.add_argument("--target-file-mb", type=int, default=128)
@@ -65,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(
             f"--timezone {args.timezone!r} is not a known time zone (e.g. UTC, Asia/Seoul)"
         )
-    for flag in ("allowed_lateness_minutes", "trigger_seconds"):
+    for flag in ("allowed_lateness_minutes", "trigger_seconds", "max_future_skew_seconds"):
         if getattr(args, flag) < 0:
             parser.error(f"--{flag.replace('_', '-')} must not be negative")
     for flag in ("max_offsets_per_trigger", "target_file_mb"):
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         timezone=args.timezone,
         lateness=timedelta(minutes=args.allowed_lateness_minutes),
         target_file_bytes=args.target_file_mb * 1024 * 1024,
+        max_future_skew=timedelta(seconds=args.max_future_skew_seconds),
     )
     writer = LakeWriter(config, HadoopFS(spark, config.lake), emit)
     options = source_options(

@@ -2,12 +2,14 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from bdp_collectors.events import event_id, raw_event_id, raw_text
-from bdp_collectors.schemas import EventSchema
+from bdp_collectors.events import event_id, raw_event_id, raw_text, utc_iso
+from bdp_collectors.schemas import EventSchema, parse_event_time
 
-REASON_CLASSES = ("oversized", "malformed", "not_object", "schema")
+REASON_CLASSES = ("oversized", "malformed", "not_object", "schema", "future")
+FUTURE = "future"
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,24 @@ def decode(item: Any) -> tuple[Any, str | None]:
         return item, str(error)
 
 
+def future_reason(field: str, moment: datetime, not_after: datetime) -> str:
+    """Why an event time past `not_after` (collection time plus the allowed skew) is refused."""
+    return (
+        f"{FUTURE}: $.{field} {utc_iso(moment)} is later than {utc_iso(not_after)}"
+        " (the collection time plus max_future_skew)"
+    )
+
+
 def classify(
-    source: str, item: Any, schema: EventSchema, max_event_bytes: int
+    source: str,
+    item: Any,
+    schema: EventSchema,
+    max_event_bytes: int,
+    not_after: datetime | None = None,
 ) -> Accepted | Rejected:
-    """Validate one element of a page's "events"."""
+    """Validate one element of a page's "events"; an event time later than `not_after` (when
+    given) is refused, so a source with a wrong clock cannot complete days that have not
+    happened."""
     raw = raw_text(item)
     value, error = decode(item)
     ident = item_id(source, value, raw)
@@ -56,11 +72,16 @@ def classify(
     problem = schema.violation(value)
     if problem:
         return Rejected(ident, problem, raw)
+    moment = parse_event_time(value[schema.event_time])
+    if not_after is not None and moment is not None and moment > not_after:
+        return Rejected(ident, future_reason(schema.event_time, moment, not_after), raw)
     return Accepted(ident, value)
 
 
 def reason_class(reason: str) -> str:
-    """The class of a rejection reason: oversized, malformed, not_object or schema."""
+    """The class of a rejection reason: oversized, malformed, not_object, schema or future."""
+    if reason.startswith(f"{FUTURE}:"):
+        return FUTURE
     if reason == "oversized":
         return "oversized"
     if reason.startswith("malformed JSON"):

@@ -2,8 +2,11 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+# The writer's clock and allowed future skew in tests of the pure transforms.
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+SKEW = timedelta(minutes=5)
 NAMESPACE = uuid.UUID("6f1c1e8e-4b7a-5d2c-9a4e-3b1d2c0f7a11")
 KAFKA_COLUMNS = (
     "key binary, value binary, topic string, partition int, offset long,"
@@ -46,14 +49,23 @@ def event(event_time, account="a1", method="/move", x=1, source="game"):
     return {**body, "event_id": str(uuid.uuid5(NAMESPACE, f"{source}:{canonical}"))}
 
 
-def kafka_frame(spark, records, source="game", partition=0, first_offset=0):
-    """`records`: event dicts or raw strings, at consecutive offsets of one partition."""
-    stamp = datetime(2026, 11, 1, tzinfo=UTC)
+def kafka_time(record):
+    """The record's Kafka time: a collector produces an event when it is collected, which is
+    at or after its event time; raw strings get a fixed time."""
+    try:
+        return datetime.fromisoformat(record["event_time"].replace("Z", "+00:00"))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def kafka_frame(spark, records, source="game", partition=0, first_offset=0, stamp=None):
+    """`records`: event dicts or raw strings, at consecutive offsets of one partition, each
+    with `stamp` as its Kafka time (default: `kafka_time`)."""
     rows = []
     for index, record in enumerate(records):
         value = record if isinstance(record, str) else json.dumps(record)
         key = b"k" if isinstance(record, str) else record["account"].encode()
-        rows.append(
-            (key, value.encode(), f"{source}.events", partition, first_offset + index, stamp, 0)
-        )
+        offset = first_offset + index
+        time = stamp or kafka_time(record)
+        rows.append((key, value.encode(), f"{source}.events", partition, offset, time, 0))
     return spark.createDataFrame(rows, KAFKA_COLUMNS)

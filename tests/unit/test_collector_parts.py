@@ -5,7 +5,7 @@ import os
 import random
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,7 +113,9 @@ def test_page_records_route_and_truncate_huge_raw_payloads():
     schema = load_schema(SCHEMA_DIR / "ads.json")
     at = datetime(2026, 11, 1, tzinfo=UTC)
     huge = "{" + "x" * 500
-    records = page_records(["[1]", huge], schema, Topics("e", "d"), 100, 64, 75, at)
+    records = page_records(
+        ["[1]", huge], schema, Topics("e", "d"), 100, 64, 75, at, timedelta(minutes=5)
+    )
     assert [record.topic for record in records] == ["d", "d"]
     small, big = (json.loads(record.value) for record in records)
     assert (small["reason"], small["raw"], small["cursor"]) == ("not an object: list", "[1]", 75)

@@ -14,7 +14,7 @@ from etl_expected import (
     raw_day,
 )
 from etl_fixtures import DAY, DEFAULTS, at
-from lake_fixtures import kafka_frame
+from lake_fixtures import NOW, SKEW, kafka_frame
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -51,7 +51,7 @@ def lake_raw(spark: SparkSession, source: str, config: dict) -> DataFrame:
     """Every valid event as the collector sends it, parsed and typed by the lake writer."""
     schema = load_schema(REPO / "schemas" / "events", source)
     records = [{**e.event, "event_id": i} for i, e in expected(source, config).valid.items()]
-    return accepted(parse_events(kafka_frame(spark, records, source), schema), schema)
+    return accepted(parse_events(kafka_frame(spark, records, source), schema, NOW, SKEW), schema)
 
 
 def collected(frame: DataFrame) -> list[dict]:

@@ -1,6 +1,7 @@
 """The event schemas follow the CONTRACT, and items are classified with exact reasons."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -174,3 +175,22 @@ def test_unusable_schema_files_are_named(tmp_path):
     document = {"type": "object", "x-bdp": {"source": "s", "entity_key": "k", "event_time": "t"}}
     with pytest.raises(SchemaFileError, match="entity_key 'k' is not a required field"):
         build_schema(document | {"required": ["t"]}, "inline")
+
+
+def test_an_event_time_past_the_collection_time_and_skew_is_a_future_dead_letter(game):
+    collected = datetime(2026, 11, 1, 13, 40, tzinfo=UTC)
+    skew = timedelta(minutes=5)  # GAME's time is 5 min 12.123 s after `collected`
+    outcome = classify("game", GAME, game, 4096, collected + skew)
+    assert outcome == Rejected(
+        event_id("game", GAME),
+        "future: $.event_time 2026-11-01T13:45:12.123Z is later than 2026-11-01T13:45:00.000Z"
+        " (the collection time plus max_future_skew)",
+        json.dumps(GAME, separators=(",", ":")),
+    )
+    assert reason_class(outcome.reason) == "future"
+    at_the_limit = collected + timedelta(minutes=5, seconds=12, milliseconds=123)
+    assert classify("game", GAME, game, 4096, at_the_limit) == Accepted(
+        event_id("game", GAME), GAME
+    )
+    far_past = dict(GAME, event_time="2001-01-01T00:00:00.000Z")
+    assert isinstance(classify("game", far_past, game, 4096, collected + skew), Accepted)

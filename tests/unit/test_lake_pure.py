@@ -5,13 +5,22 @@ import pytest
 from lake_fixtures import schema_document, write_schemas
 from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, TimestampType
 
-from bdp_jobs.lake.days import complete_through, days_to_complete, end_of_day, is_complete
+from bdp_jobs.lake.days import (
+    bounded_watermark,
+    complete_through,
+    days_to_complete,
+    empty_days,
+    end_of_day,
+    is_complete,
+)
 from bdp_jobs.lake.kafka import jaas_config, source_options
 from bdp_jobs.lake.layout import batch_file, batch_prefix, parse_day_dir, state_batch_id
 from bdp_jobs.lake.state import (
+    RECENT_EMPTY_DAYS,
     BatchCounts,
     SourceState,
     advance,
+    hold_empty_days,
     merge_offsets,
     parse_state,
     render_state,
@@ -19,6 +28,7 @@ from bdp_jobs.lake.state import (
 from bdp_jobs.schemas import SchemaError, convert, load_schema
 
 TWO_HOURS = timedelta(hours=2)
+FAR = datetime(2100, 1, 1, tzinfo=UTC)  # a clock bound no test event reaches
 
 
 def at(text):
@@ -107,19 +117,53 @@ def test_completion_decision_agrees_with_complete_through_across_dst():
             assert is_complete(day, moment, "America/New_York", TWO_HOURS) == (day <= through)
 
 
-def test_days_to_complete_marks_unmarked_days_and_fills_empty_days():
+def test_days_to_complete_marks_unmarked_day_directories_only():
     d = date(2026, 11, 1)
     existing = {d: True, d + timedelta(1): False, d + timedelta(4): False}
-    # Day 2 and 3 had no events; day 4 is not complete yet.
-    assert days_to_complete(existing, d, d + timedelta(3)) == [
-        d + timedelta(1),
-        d + timedelta(2),
-        d + timedelta(3),
-    ]
-    assert days_to_complete(existing, None, None) == []
-    assert days_to_complete({}, None, d) == []
-    # Nothing before the source's first day is filled in.
-    assert days_to_complete({d: False}, None, d + timedelta(1)) == [d, d + timedelta(1)]
+    # Days 2 and 3 had no events: held, never marked; day 4 is not complete yet.
+    assert days_to_complete(existing, d + timedelta(3)) == [d + timedelta(1)]
+    assert days_to_complete(existing, None) == []
+    assert days_to_complete({}, d) == []
+
+
+def test_empty_days_are_the_complete_days_without_a_directory_since_the_last_batch():
+    d = date(2026, 11, 1)
+    existing = {d: True, d + timedelta(1): False, d + timedelta(4): False}
+    assert empty_days(existing, d, d + timedelta(3)) == [d + timedelta(2), d + timedelta(3)]
+    # Only days that became complete in this batch: earlier ones were counted before.
+    assert empty_days(existing, d + timedelta(2), d + timedelta(3)) == [d + timedelta(3)]
+    assert empty_days(existing, None, None) == []
+    assert empty_days({}, None, d) == []
+    # Nothing before the source's first day.
+    assert empty_days({d: False}, None, d + timedelta(1)) == [d + timedelta(1)]
+
+
+def test_the_watermark_never_passes_the_clock_plus_skew_nor_goes_back():
+    limit = at("2026-11-05T12:05:00Z")
+    assert bounded_watermark(None, at("2027-06-01T00:00:00Z"), limit) == limit
+    assert bounded_watermark(None, None, limit) is None
+    assert bounded_watermark(at("2026-11-05T10:00:00Z"), None, limit) == at("2026-11-05T10:00:00Z")
+    assert bounded_watermark(at("2026-11-05T10:00:00Z"), at("2026-11-01T00:00:00Z"), limit) == at(
+        "2026-11-05T10:00:00Z"
+    )
+    # One event from a source whose clock is months ahead completes nothing past today.
+    state = advance(
+        SourceState(),
+        BatchCounts(max_event_time=at("2027-06-01T00:00:00Z")),
+        "UTC",
+        TWO_HOURS,
+        limit,
+    )
+    assert state.complete_through == date(2026, 11, 4)
+
+
+def test_empty_days_are_counted_and_the_newest_listed():
+    days = [date(2026, 1, 1) + timedelta(n) for n in range(RECENT_EMPTY_DAYS + 3)]
+    state = hold_empty_days(hold_empty_days(SourceState(), days[:2]), days[2:])
+    assert state.empty_days == len(days)
+    assert list(state.recent_empty_days) == days[-RECENT_EMPTY_DAYS:]
+    assert hold_empty_days(state, []) is state
+    assert SourceState.from_json(json.loads(json.dumps(state.to_json()))) == state
 
 
 def test_state_advances_counts_offsets_and_completion():
@@ -137,7 +181,7 @@ def test_state_advances_counts_offsets_and_completion():
         duplicates=2,
         rejected=1,
     )
-    after = advance(before, counts, "UTC", TWO_HOURS)
+    after = advance(before, counts, "UTC", TWO_HOURS, FAR)
     assert after.to_json() == {
         "max_event_time": "2026-11-02T03:00:00.123Z",
         "complete_through": "2026-11-01",
@@ -146,9 +190,13 @@ def test_state_advances_counts_offsets_and_completion():
         "rows_late": 1,
         "duplicates_dropped": 3,
         "rows_rejected": 1,
+        "rows_future": 0,
+        "empty_days": 0,
+        "recent_empty_days": [],
     }
     # An older batch maximum does not move the watermark back.
-    again = advance(after, BatchCounts(max_event_time=at("2026-11-01T00:00:00Z")), "UTC", TWO_HOURS)
+    older = BatchCounts(max_event_time=at("2026-11-01T00:00:00Z"))
+    again = advance(after, older, "UTC", TWO_HOURS, FAR)
     assert again.max_event_time == after.max_event_time
     document = render_state(7, {"game": after}, datetime(2026, 11, 3, tzinfo=UTC))
     assert document["batch_id"] == 7 and document["updated_at"] == "2026-11-03T00:00:00.000Z"

@@ -1,10 +1,10 @@
 """The lake writer's transforms and batch handler on a local Spark session and a file:// lake."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from lake_fixtures import event, kafka_frame, write_schemas
+from lake_fixtures import NOW, SKEW, event, kafka_frame, write_schemas
 from pyspark.sql import functions as F
 
 from bdp_jobs.hadoopfs import HadoopFS
@@ -46,7 +46,7 @@ def test_parse_types_rows_and_rejects_bad_ones(spark, schema):
             if k != "event_id"
         },
     ]
-    parsed = parse_events(kafka_frame(spark, records), schema).cache()
+    parsed = parse_events(kafka_frame(spark, records), schema, NOW, SKEW).cache()
     rows = accepted(parsed, schema).collect()
     assert [(r["event_id"], r["account"], r["x"], r["dt"]) for r in rows] == [
         (good["event_id"], "a1", 1, DAY1)
@@ -60,6 +60,28 @@ def test_parse_types_rows_and_rejects_bad_ones(spark, schema):
     assert "date-time" in refused[4]["reject_reason"]
 
 
+def test_an_event_time_past_the_kafka_time_or_the_clock_plus_skew_is_rejected(spark, schema):
+    stamp = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    on_time = event("2026-11-01T12:05:00.000Z", account="skewed-within")
+    ahead = event("2026-11-01T12:05:00.001Z", account="skewed-beyond")
+    far = event("2027-06-01T00:00:00.000Z", account="wrong-clock")
+    past = event("2001-01-01T00:00:00.000Z", account="ancient")
+    frame = kafka_frame(spark, [on_time, ahead, far, past], stamp=stamp)
+    parsed = parse_events(frame, schema, NOW, SKEW).cache()
+    assert sorted(r["account"] for r in accepted(parsed, schema).collect()) == [
+        "ancient",
+        "skewed-within",
+    ]
+    reasons = {r["offset"]: r["reject_reason"] for r in rejected(parsed).collect()}
+    assert sorted(reasons) == [1, 2]
+    assert all(
+        reason.startswith("future: event_time is more than 300 s") for reason in reasons.values()
+    )
+    # A producer that stamps its records in the future is bounded by the writer's clock.
+    rogue = kafka_frame(spark, [far], stamp=datetime(2027, 6, 1, tzinfo=UTC))
+    assert accepted(parse_events(rogue, schema, NOW, SKEW), schema).count() == 0
+
+
 def test_event_date_follows_the_session_time_zone_at_a_day_boundary(spark, schema):
     before = event("2026-11-01T14:59:59.999Z")  # 23:59:59.999 in Seoul
     after = event("2026-11-01T15:00:00.000Z")  # 00:00 next day in Seoul
@@ -67,18 +89,22 @@ def test_event_date_follows_the_session_time_zone_at_a_day_boundary(spark, schem
     spark.conf.set("spark.sql.session.timeZone", "Asia/Seoul")
     try:
         days = {
-            r["event_id"]: r["dt"] for r in accepted(parse_events(frame, schema), schema).collect()
+            r["event_id"]: r["dt"]
+            for r in accepted(parse_events(frame, schema, NOW, SKEW), schema).collect()
         }
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
     assert days == {before["event_id"]: DAY1, after["event_id"]: date(2026, 11, 2)}
-    utc = {r["event_id"]: r["dt"] for r in accepted(parse_events(frame, schema), schema).collect()}
+    utc = {
+        r["event_id"]: r["dt"]
+        for r in accepted(parse_events(frame, schema, NOW, SKEW), schema).collect()
+    }
     assert set(utc.values()) == {DAY1}
 
 
 def test_dedupe_anti_join_and_routing(spark, schema):
     a, b, c = (event(f"2026-11-0{d}T10:00:00.000Z", account=f"u{d}") for d in (1, 2, 3))
-    events = accepted(parse_events(kafka_frame(spark, [a, b, a, c, b]), schema), schema)
+    events = accepted(parse_events(kafka_frame(spark, [a, b, a, c, b]), schema, NOW, SKEW), schema)
     unique = dedupe_batch(events)
     assert ids(unique) == sorted(e["event_id"] for e in (a, b, c))
     stored = spark.createDataFrame([(b["event_id"],), ("other",)], "event_id string")
@@ -106,6 +132,7 @@ class Lake:
             timezone="UTC",
             lateness=timedelta(hours=2),
             target_file_bytes=64 * 1024 * 1024,
+            max_future_skew=SKEW,
         )
         self.fs = HadoopFS(spark, config.lake)
         self.reports = []
@@ -140,7 +167,13 @@ def test_batches_land_once_complete_days_and_route_late_events(lake):
     first = [event("2026-11-01T08:00:00.000Z", account=f"a{i}") for i in range(4)]
     batch0 = [*first, first[0], "garbage"]
     report = lake.run(0, batch0)
-    assert report["sources"]["game"] == {"raw": 4, "late": 0, "duplicates": 1, "rejected": 1}
+    assert report["sources"]["game"] == {
+        "raw": 4,
+        "late": 0,
+        "duplicates": 1,
+        "rejected": 1,
+        "future": 0,
+    }
     assert lake.files() == ["part-b000000000000-00000.parquet"]
     rejects = lake.root / "lake" / "rejects" / "game"
     assert [p.name for p in rejects.iterdir() if p.name.startswith("part")] == [
@@ -159,7 +192,13 @@ def test_batches_land_once_complete_days_and_route_late_events(lake):
     # Batch 1 repeats two events of batch 0 and brings two new ones.
     second = [event("2026-11-01T09:00:00.000Z", account=f"b{i}") for i in range(2)]
     report = lake.run(1, [first[1], first[2], *second], first_offset=6)
-    assert report["sources"]["game"] == {"raw": 2, "late": 0, "duplicates": 2, "rejected": 0}
+    assert report["sources"]["game"] == {
+        "raw": 2,
+        "late": 0,
+        "duplicates": 2,
+        "rejected": 0,
+        "future": 0,
+    }
     assert len(lake.rows()) == 6 and set(landed) <= set(lake.rows())
     assert len(lake.files()) == 2
 
@@ -173,7 +212,13 @@ def test_batches_land_once_complete_days_and_route_late_events(lake):
     # Batch 3: a new event of day 1 is late; a repeat of a landed one is only a duplicate.
     straggler = event("2026-11-01T23:00:00.000Z", account="late")
     report = lake.run(3, [straggler, first[3]], first_offset=11)
-    assert report["sources"]["game"] == {"raw": 0, "late": 1, "duplicates": 1, "rejected": 0}
+    assert report["sources"]["game"] == {
+        "raw": 0,
+        "late": 1,
+        "duplicates": 1,
+        "rejected": 0,
+        "future": 0,
+    }
     assert lake.rows("late") == [(straggler["event_id"], "late")]
     assert len(lake.rows()) == 6
     # The same straggler again, in another batch, is a duplicate in the late area.
@@ -192,6 +237,9 @@ def test_batches_land_once_complete_days_and_route_late_events(lake):
         "rows_late": 1,
         "duplicates_dropped": 5,
         "rows_rejected": 1,
+        "rows_future": 0,
+        "empty_days": 0,
+        "recent_empty_days": [],
     }
     assert state["sources"]["ads"]["complete_through"] is None
 
@@ -218,6 +266,33 @@ def test_a_replay_after_a_crash_cleans_the_partial_attempt(lake):
     assert sorted(p.name for p in stray.iterdir() if not p.name.startswith(".")) == ["_SUCCESS"]
     assert lake.rows() == expected and lake.files() == names
     assert lake.state()["sources"]["game"]["rows_raw"] == 4
+
+
+def test_a_future_event_completes_nothing_and_an_empty_day_is_held_not_marked(lake):
+    lake.run(0, [event("2026-11-01T08:00:00.000Z", account="a")])
+    # Another producer's record, stamped now, claiming a time months ahead.
+    wrong_clock = event("2027-06-01T00:00:00.000Z", account="wrong-clock")
+    report = lake.run(1, [wrong_clock], first_offset=1)
+    assert report["sources"]["game"] == {
+        "raw": 0, "late": 0, "duplicates": 0, "rejected": 1, "future": 1,
+    }  # fmt: skip
+    assert report["days_completed"] == {}
+    state = lake.state()["sources"]["game"]
+    assert (state["complete_through"], state["rows_future"]) == ("2026-10-31", 1)
+    rejects = lake.spark.read.parquet(str(lake.root / "lake/rejects/game")).collect()
+    assert [r["reject_reason"][:7] for r in rejects] == ["future:"]
+    # Events of 2026-11-04 complete 11-01 (marked) and leave 11-02 and 11-03 without events:
+    # held, counted, no directory, no _SUCCESS.
+    report = lake.run(2, [event("2026-11-04T03:00:00.000Z", account="b")], first_offset=2)
+    assert report["days_completed"] == {"game": ["2026-11-01"]}
+    state = lake.state()["sources"]["game"]
+    assert state["complete_through"] == "2026-11-03"
+    assert (state["empty_days"], state["recent_empty_days"]) == (2, ["2026-11-02", "2026-11-03"])
+    assert lake.files(day=date(2026, 11, 2)) == []
+    # A replay of that batch counts them once.
+    (lake.root / "checkpoint/bdp-state/b000000000002.json").unlink()
+    lake.run(2, [event("2026-11-04T03:00:00.000Z", account="b")], first_offset=2)
+    assert lake.state()["sources"]["game"]["empty_days"] == 2
 
 
 def test_offsets_carry_over_per_source_and_partition(lake):

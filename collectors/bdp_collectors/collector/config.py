@@ -42,6 +42,7 @@ class CollectorConfig:
     cursor_file: str
     schema_file: str
     max_event_bytes: int
+    max_future_skew_s: float
     http_timeout_s: float
     kafka: KafkaConfig
     status_bind: str
@@ -109,6 +110,7 @@ def parse_collector_config(
         cursor_file=get(data, "cursor_file", str, where),
         schema_file=get(data, "schema_file", str, where),
         max_event_bytes=get_int(data, "max_event_bytes", where, 1, 65536),
+        max_future_skew_s=get_number(data, "max_future_skew_s", where, 0.0, 300.0),
         http_timeout_s=get_number(data, "http_timeout_s", where, 0.1, 10.0),
         kafka=_kafka(data, source, where),
         status_bind=get(status, "bind", str, f"{where} status", "127.0.0.1"),

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bdp_collectors.collector.backoff import Backoff
 from bdp_collectors.collector.client import ApiError, Page, fetch_page
@@ -92,6 +92,7 @@ class Collector:
                 self.dlq_raw_max_bytes,
                 cursor,
                 self.hooks.now(),
+                timedelta(seconds=self.config.max_future_skew_s),
             )
             if not self._deliver(records):
                 break

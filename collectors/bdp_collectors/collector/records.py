@@ -3,7 +3,7 @@
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bdp_collectors.classify import Accepted, classify
@@ -39,11 +39,15 @@ def page_records(
     dlq_raw_max_bytes: int,
     cursor: int,
     received_at: datetime,
+    max_future_skew: timedelta,
 ) -> list[Record]:
-    """The records of a page's items, in page order (cursor: where the page was requested)."""
+    """The records of a page's items, in page order (cursor: where the page was requested).
+
+    An event time more than `max_future_skew` after `received_at` is a dead letter."""
     records = []
+    not_after = received_at + max_future_skew
     for item in items:
-        outcome = classify(schema.source, item, schema, max_event_bytes)
+        outcome = classify(schema.source, item, schema, max_event_bytes, not_after)
         if isinstance(outcome, Accepted):
             value = {**outcome.event, "event_id": outcome.event_id}
             key = entity_key(outcome.event, schema.entity_key)

@@ -16,8 +16,13 @@ records. Every side effect of N is therefore idempotent per batch id:
    into `raw/<source>/dt=D/` and `late/<source>/dt=D/` under N's names.
 4. State N is written (then `latest.json`): the previous state advanced by N's counts and
    offsets. Its presence is what step 1 tests.
-5. Completion: every day up to the new `complete_through` without `_SUCCESS` is compacted and
-   marked (see `compaction`), which is itself resumable.
+5. Completion: every day directory up to the new `complete_through` without `_SUCCESS` is
+   compacted and marked (see `compaction`), which is itself resumable. Complete days without
+   any event get no directory and no mark; state N counts them (`days.empty_days`).
+
+Event times later than the record's Kafka time (or the writer's clock) plus the allowed
+future skew are rejected to rejects/, and the watermark moves at most to the writer's clock
+plus that skew, so a source with a wrong clock cannot complete days that have not happened.
 
 Deleting the checkpoint directory deletes the state with it; the lake still stays free of
 duplicates after a restart from earliest offsets, because step 3 drops stored ids and routes
@@ -37,18 +42,20 @@ from pyspark.sql import functions as F
 
 from bdp_jobs.hadoopfs import HadoopFS
 from bdp_jobs.lake.compaction import complete_day
-from bdp_jobs.lake.days import days_to_complete
+from bdp_jobs.lake.days import days_to_complete, empty_days
 from bdp_jobs.lake.files import day_dirs, drop_batch_files, land, stored_ids
 from bdp_jobs.lake.layout import SUCCESS, LakePaths, day_dir_name, state_batch_id
 from bdp_jobs.lake.state import (
     BatchCounts,
     SourceState,
     advance,
+    hold_empty_days,
     parse_state,
     render_state,
 )
 from bdp_jobs.lake.transforms import (
     DAY,
+    FUTURE,
     LATE,
     REASON,
     accepted,
@@ -76,6 +83,7 @@ class LakeConfig:
     timezone: str
     lateness: timedelta
     target_file_bytes: int
+    max_future_skew: timedelta
     paths: LakePaths = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,30 +109,26 @@ class LakeWriter:
                 f"{TIMEZONE_KEY} is {zone!r}, but the lake's days are in {self.config.timezone!r}"
             )
         paths = self.config.paths
+        now = datetime.now(UTC)
         before = self._state_before(batch_id)
         replayed = self.fs.exists(paths.state(batch_id))
         if replayed:
             document = self.fs.read_json(paths.state(batch_id))
             # The crash may have come between the batch's state file and latest.json.
             self.fs.write_json(paths.latest(), document)
-            after = parse_state(document)
             counts: dict[str, BatchCounts] = {}
             rows_in = None
         else:
-            counts, rows_in = self._land(batch, batch_id, before)
-            after = {
-                source: advance(
-                    before.get(source, SourceState()),
-                    counts[source],
-                    self.config.timezone,
-                    self.config.lateness,
-                )
-                for source in self.config.schemas
-            }
-            document = render_state(batch_id, after, datetime.now(UTC))
+            counts, rows_in = self._land(batch, batch_id, before, now)
+        dirs = {source: day_dirs(self.fs, paths.raw(source)) for source in self.config.schemas}
+        if replayed:
+            after = parse_state(document)
+        else:
+            after = self._advance(before, counts, dirs, now + self.config.max_future_skew)
+            document = render_state(batch_id, after, now)
             self.fs.write_json(paths.state(batch_id), document)
             self.fs.write_json(paths.latest(), document)
-        completed = self._complete(before, after, batch)
+        completed = self._complete(after, dirs, batch)
         self.report(
             {
                 "event": "lake-batch",
@@ -137,6 +141,7 @@ class LakeWriter:
                         "late": c.late,
                         "duplicates": c.duplicates,
                         "rejected": c.rejected,
+                        "future": c.future,
                     }
                     for source, c in counts.items()
                 },
@@ -158,8 +163,26 @@ class LakeWriter:
             return {}
         return parse_state(self.fs.read_json(self.config.paths.state(max(ids))))
 
+    def _advance(
+        self,
+        before: dict[str, SourceState],
+        counts: dict[str, BatchCounts],
+        dirs: dict[str, dict[date, bool]],
+        not_after: datetime,
+    ) -> dict[str, SourceState]:
+        """Each source's state after the batch, with the days it completed without events."""
+        after = {}
+        for source in self.config.schemas:
+            previous = before.get(source, SourceState())
+            state = advance(
+                previous, counts[source], self.config.timezone, self.config.lateness, not_after
+            )
+            held = empty_days(dirs[source], previous.complete_through, state.complete_through)
+            after[source] = hold_empty_days(state, held)
+        return after
+
     def _land(
-        self, batch: DataFrame, batch_id: int, before: dict[str, SourceState]
+        self, batch: DataFrame, batch_id: int, before: dict[str, SourceState], now: datetime
     ) -> tuple[dict[str, BatchCounts], int]:
         paths = self.config.paths
         areas = [
@@ -179,6 +202,7 @@ class LakeWriter:
                     batch_id,
                     before.get(source, SourceState()),
                     offsets[topic_of(source)],
+                    now,
                 )
                 if topic_of(source) in offsets
                 else BatchCounts()
@@ -196,15 +220,17 @@ class LakeWriter:
         batch_id: int,
         before: SourceState,
         offsets: dict[str, int],
+        now: datetime,
     ) -> BatchCounts:
         schema, paths, fs = self.config.schemas[source], self.config.paths, self.fs
         spark = rows.sparkSession
         staging = paths.staging(batch_id)
-        parsed = parse_events(rows, schema).persist()
+        parsed = parse_events(rows, schema, now, self.config.max_future_skew).persist()
         try:
             summary = parsed.agg(
                 F.count(F.lit(1)).alias("rows"),
                 F.count(F.when(F.col(REASON).isNull(), 1)).alias("good"),
+                F.count(F.when(F.col(REASON).startswith(f"{FUTURE}:"), 1)).alias("future"),
                 F.max(F.when(F.col(REASON).isNull(), F.unix_micros(schema.event_time))).alias(
                     "newest"
                 ),
@@ -245,19 +271,19 @@ class LakeWriter:
             late=late,
             duplicates=summary["good"] - raw - late,
             rejected=rejected_rows,
+            future=summary["future"],
         )
 
     def _complete(
         self,
-        before: dict[str, SourceState],
         after: dict[str, SourceState],
+        dirs: dict[str, dict[date, bool]],
         batch: DataFrame,
     ) -> dict[str, list[date]]:
         completed: dict[str, list[date]] = {}
         for source, state in after.items():
             area = self.config.paths.raw(source)
-            previous = before.get(source, SourceState()).complete_through
-            due = days_to_complete(day_dirs(self.fs, area), previous, state.complete_through)
+            due = days_to_complete(dirs.get(source, {}), state.complete_through)
             done = [
                 day
                 for day in due

@@ -5,7 +5,12 @@
                               "complete_through": "YYYY-MM-DD" | null,
                               "offsets": {"<topic>": {"<partition>": next_offset}},
                               "rows_raw": n, "rows_late": n, "duplicates_dropped": n,
-                              "rows_rejected": n}}}
+                              "rows_rejected": n, "rows_future": n,
+                              "empty_days": n, "recent_empty_days": ["YYYY-MM-DD", ...]}}}
+
+`rows_future` counts the rejected rows whose event time lay beyond the writer's clock plus
+the allowed skew; `empty_days` counts the complete days without any event (held, never
+marked `_SUCCESS`), the newest RECENT_EMPTY_DAYS of them listed.
 
 Counters are totals since the checkpoint began; offsets are the next offset to read.
 """
@@ -16,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bdp_jobs.lake.days import complete_through
+from bdp_jobs.lake.days import bounded_watermark, complete_through
 
 Offsets = dict[str, dict[str, int]]
+RECENT_EMPTY_DAYS = 10
 
 
 def iso_instant(moment: datetime) -> str:
@@ -38,6 +44,9 @@ class SourceState:
     rows_late: int = 0
     duplicates_dropped: int = 0
     rows_rejected: int = 0
+    rows_future: int = 0
+    empty_days: int = 0
+    recent_empty_days: tuple[date, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +59,9 @@ class SourceState:
             "rows_late": self.rows_late,
             "duplicates_dropped": self.duplicates_dropped,
             "rows_rejected": self.rows_rejected,
+            "rows_future": self.rows_future,
+            "empty_days": self.empty_days,
+            "recent_empty_days": [day.isoformat() for day in self.recent_empty_days],
         }
 
     @classmethod
@@ -66,6 +78,11 @@ class SourceState:
             rows_late=int(document.get("rows_late", 0)),
             duplicates_dropped=int(document.get("duplicates_dropped", 0)),
             rows_rejected=int(document.get("rows_rejected", 0)),
+            rows_future=int(document.get("rows_future", 0)),
+            empty_days=int(document.get("empty_days", 0)),
+            recent_empty_days=tuple(
+                date.fromisoformat(day) for day in document.get("recent_empty_days", [])
+            ),
         )
 
 
@@ -79,6 +96,7 @@ class BatchCounts:
     late: int = 0
     duplicates: int = 0
     rejected: int = 0
+    future: int = 0  # of the rejected
 
 
 def merge_offsets(before: Offsets, batch: Offsets) -> Offsets:
@@ -90,12 +108,15 @@ def merge_offsets(before: Offsets, batch: Offsets) -> Offsets:
 
 
 def advance(
-    before: SourceState, counts: BatchCounts, timezone: str, lateness: timedelta
+    before: SourceState,
+    counts: BatchCounts,
+    timezone: str,
+    lateness: timedelta,
+    not_after: datetime,
 ) -> SourceState:
-    newest = max(
-        (t for t in (before.max_event_time, counts.max_event_time) if t is not None),
-        default=None,
-    )
+    """The state after a batch; the watermark moves at most to `not_after` (the writer's
+    clock plus the allowed future skew)."""
+    newest = bounded_watermark(before.max_event_time, counts.max_event_time, not_after)
     return replace(
         before,
         max_event_time=newest,
@@ -105,7 +126,16 @@ def advance(
         rows_late=before.rows_late + counts.late,
         duplicates_dropped=before.duplicates_dropped + counts.duplicates,
         rows_rejected=before.rows_rejected + counts.rejected,
+        rows_future=before.rows_future + counts.future,
     )
+
+
+def hold_empty_days(state: SourceState, days: list[date]) -> SourceState:
+    """The state with `days` (complete days without any event) counted and listed."""
+    if not days:
+        return state
+    recent = (*state.recent_empty_days, *days)[-RECENT_EMPTY_DAYS:]
+    return replace(state, empty_days=state.empty_days + len(days), recent_empty_days=recent)
 
 
 def render_state(batch_id: int, sources: dict[str, SourceState], now: datetime) -> dict[str, Any]:

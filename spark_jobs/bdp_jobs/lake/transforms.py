@@ -5,7 +5,7 @@ Input rows have the Kafka source's columns (key, value, topic, partition, offset
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
@@ -20,6 +20,7 @@ REASON = "reject_reason"
 LATE = "_late"
 _PARSED = "_parsed"
 _CORRUPT = "_corrupt_record"
+FUTURE = "future"
 # What a rejected row keeps: the record as Kafka held it, and why it was refused.
 REJECT_COLUMNS = ("topic", "partition", "offset", "timestamp", "key", "value", REASON)
 
@@ -33,11 +34,27 @@ def _any(conditions: list[Column]) -> Column:
     return reduce(lambda a, b: a | b, conditions, F.lit(False))
 
 
-def parse_events(kafka_rows: DataFrame, schema: EventSchema) -> DataFrame:
+def future_reason(schema: EventSchema, max_future_skew: timedelta) -> str:
+    return (
+        f"{FUTURE}: {schema.event_time} is more than {max_future_skew.total_seconds():g} s"
+        " after the record's Kafka time (or the writer's clock), the max_future_skew"
+    )
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def parse_events(
+    kafka_rows: DataFrame, schema: EventSchema, now: datetime, max_future_skew: timedelta
+) -> DataFrame:
     """Typed event columns, `event_id`, `dt` and `reject_reason` (null when the row is good).
 
     `dt` is the date of the event time in the session time zone
-    (spark.sql.session.timeZone), which the lake writer sets to the platform's.
+    (spark.sql.session.timeZone), which the lake writer sets to the platform's. An event
+    time later than the record's Kafka time plus `max_future_skew` is rejected, and so is one
+    later than `now` plus the skew (a producer can set a record's time too); the Kafka time
+    keeps the decision the same when a batch is replayed later.
     """
     text = StructType(
         [
@@ -64,6 +81,9 @@ def parse_events(kafka_rows: DataFrame, schema: EventSchema) -> DataFrame:
     )
     bad_time = [F.col(f"{_PARSED}.{n}").isNotNull() & F.col(n).isNull() for n in schema.timestamps]
     missing = [F.col(n).isNull() for n in schema.required]
+    collected = F.least(F.unix_micros(F.col("timestamp")), F.lit(_micros(now)))
+    skew = max_future_skew // timedelta(microseconds=1)
+    future = F.unix_micros(F.col(schema.event_time)) > collected + F.lit(skew)
     reason = (
         F.when(F.col("value").isNull(), F.lit("empty value"))
         .when(
@@ -73,6 +93,7 @@ def parse_events(kafka_rows: DataFrame, schema: EventSchema) -> DataFrame:
         .when(_any(bad_time), F.lit("a date-time property is not an ISO-8601 instant"))
         .when(F.col(EVENT_ID).isNull(), F.lit("no event_id"))
         .when(_any(missing), F.lit("a required property is missing or null"))
+        .when(future, F.lit(future_reason(schema, max_future_skew)))
     )
     return (
         frame.withColumn(REASON, reason)
