@@ -39,12 +39,17 @@ def _run_id() -> str:
 
 @task.sensor(mode="reschedule")
 def wait_for_raw_day(source: str) -> bool:
-    """True once the lake writer has completed day D. Airflow fails a sensor past its timeout
-    without retrying; the retries are for a poke cut short (a worker restarted, WebHDFS down)."""
+    """True once the lake writer has completed day D; fails at once, without retrying, for a
+    day that is complete without any event (never published). Airflow fails a sensor past its
+    timeout without retrying; the retries are for a poke cut short (a worker restarted,
+    WebHDFS down)."""
     day = _day()
     marker = submit.raw_day_marker(SETTINGS, source, day)
     if webhdfs.exists(SETTINGS, marker):
         return True
+    held = submit.held_empty_day(SETTINGS, source, day)
+    if held:
+        raise AirflowFailException(held)
     print(
         f"waiting for {marker}: the lake writer completes a day once the stream has passed"
         " its end plus the allowed lateness (see `bdp ingest status`)"

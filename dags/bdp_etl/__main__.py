@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 
@@ -19,7 +20,8 @@ def run(settings: Settings, day: date, sources: list[str], run_id: str) -> int:
         marker = submit.raw_day_marker(settings, source, day)
         try:
             if not webhdfs.exists(settings, marker):
-                raise EtlError(f"{source} {day}: the raw day is not complete (no {marker})")
+                held = submit.held_empty_day(settings, source, day)
+                raise EtlError(held or f"{source} {day}: the raw day is not complete (no {marker})")
             submit.run_job(settings, source, day, run_id, attempt=1)
             report = submit.check_report(settings, source, day, run_id)
         except DataQualityError as exc:
@@ -34,9 +36,15 @@ def run(settings: Settings, day: date, sources: list[str], run_id: str) -> int:
     return 1 if failed else 0
 
 
+# The command an operator typed, for usage lines: `bdp etl` sets it when it runs this module
+# on a worker.
+PROG_ENV = "BDP_ETL_PROG"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bdp_etl", description="The daily ETL outside Airflow, for operators."
+        prog=os.environ.get(PROG_ENV, "python -m bdp_etl"),
+        description="The daily ETL outside Airflow, for operators.",
     )
     parser.add_argument("--settings", help="etl.json (default: /etc/bdp/etl/etl.json)")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -26,6 +26,40 @@ def raw_day_marker(settings: Settings, source: str, day: date) -> str:
     return f"{settings['lake']}/raw/{source}/dt={day.isoformat()}/_SUCCESS"
 
 
+def _day_of(name: str) -> date | None:
+    try:
+        return date.fromisoformat(name.removeprefix("dt=")) if name.startswith("dt=") else None
+    except ValueError:
+        return None
+
+
+def held_empty_day(settings: Settings, source: str, day: date) -> str | None:
+    """Why `day` will never be marked complete, or None if it still may be.
+
+    The lake writer marks only days that had events; a complete day without any (a later day
+    is marked, and `day` has no directory) is held and will never get `_SUCCESS`, so waiting
+    for it is pointless and publishing it empty would be wrong data.
+    """
+    days = sorted(
+        found
+        for name in webhdfs.list_names(settings, f"{settings['lake']}/raw/{source}")
+        if (found := _day_of(name)) is not None
+    )
+    later = [other for other in days if other > day]
+    if (
+        day in days
+        or not later
+        or not webhdfs.exists(settings, raw_day_marker(settings, source, later[0]))
+    ):
+        return None
+    return (
+        f"{source} {day}: the lake holds no event of this day, though it completed {later[0]};"
+        " a day without events is held, never published (`bdp ingest status` counts them)."
+        " Check the source and its collector for that day; if the source really had no"
+        " events, mark this run successful in Airflow"
+    )
+
+
 def spark_submit_argv(
     settings: Settings, source: str, day: date, run_id: str, attempt: int
 ) -> list[str]:

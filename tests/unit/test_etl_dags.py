@@ -99,7 +99,7 @@ def test_bdp_etl_runs_the_module_over_ssh_as_airflow():
         "admin@10.0.0.5",
     ]  # fmt: skip
     assert argv[-1] == (
-        "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags"
+        "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags 'BDP_ETL_PROG=bdp etl'"
         " /opt/bdp/airflow/bin/python -m bdp_etl run --date=2026-11-01 --source=game"
     )
 
@@ -119,3 +119,59 @@ def test_wrong_data_fails_the_quality_check_without_a_retry(dags, monkeypatch):
     check = {t.task_id: t for t in dags["bdp_etl_game"].tasks}["check_quality"]
     with pytest.raises(AirflowFailException, match="holds 9 rows"):
         check.python_callable("game")
+
+
+@pytest.fixture
+def lake_listing(monkeypatch, settings):
+    """A fake WebHDFS over a set of paths under the settings' lake."""
+    paths: set[str] = set()
+    raw = f"{settings['lake']}/raw/game"
+
+    def list_names(_, folder):
+        return sorted(
+            {p[len(folder) + 1 :].split("/")[0] for p in paths if p.startswith(folder + "/")}
+        )
+
+    monkeypatch.setattr(submit.webhdfs, "list_names", list_names)
+    monkeypatch.setattr(submit.webhdfs, "exists", lambda _, path: path in paths)
+    return raw, paths
+
+
+def test_a_complete_day_without_events_is_held_and_said_so(settings, lake_listing):
+    raw, paths = lake_listing
+    day = date(2026, 11, 2)
+    assert submit.held_empty_day(settings, "game", day) is None  # nothing yet
+    paths |= {f"{raw}/dt=2026-11-01/_SUCCESS", f"{raw}/dt=2026-11-03/part-0.parquet"}
+    assert submit.held_empty_day(settings, "game", day) is None  # 11-03 still open
+    paths.add(f"{raw}/dt=2026-11-03/_SUCCESS")
+    held = submit.held_empty_day(settings, "game", day)
+    assert held is not None and held.startswith(
+        "game 2026-11-02: the lake holds no event of this day, though it completed 2026-11-03"
+    )
+    paths.add(f"{raw}/dt=2026-11-02/part-0.parquet")  # events arrived: being completed
+    assert submit.held_empty_day(settings, "game", day) is None
+
+
+def test_the_sensor_fails_a_held_day_at_once(dags, monkeypatch, settings, lake_listing):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    import daily_etl
+
+    raw, paths = lake_listing
+    paths |= {f"{raw}/dt=2026-11-03/_SUCCESS"}
+    monkeypatch.setattr(daily_etl, "_day", lambda: date(2026, 11, 2))
+    sensor = {t.task_id: t for t in dags["bdp_etl_game"].tasks}["wait_for_raw_day"]
+    with pytest.raises(AirflowFailException, match="a day without events is held"):
+        sensor.python_callable("game")
+    monkeypatch.setattr(daily_etl, "_day", lambda: date(2026, 11, 4))
+    assert sensor.python_callable("game") is False  # not complete yet: keep waiting
+
+
+def test_module_errors_name_the_bdp_etl_command(monkeypatch, capsys):
+    from bdp_etl.__main__ import main
+
+    monkeypatch.setenv("BDP_ETL_PROG", "bdp etl")
+    with pytest.raises(SystemExit):
+        main(["run", "--date", "yesterday"])
+    error = capsys.readouterr().err
+    assert "usage: bdp etl run" in error and "python -m" not in error

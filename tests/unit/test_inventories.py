@@ -119,7 +119,22 @@ def test_preflight_names_shared_addresses(local_inventory):
     edit_hosts(local_inventory, same_address)
     result = preflight(local_inventory)
     assert result.returncode != 0
-    assert "hosts share a bdp_address: 10.0.3.33" in result.stdout
+    assert (
+        "hosts share a bdp_address: 10.0.3.33 of de-os-data1 (its ansible_host) and"
+        " de-os-data2 (its ansible_host)"
+    ) in result.stdout
+
+
+def test_preflight_says_where_a_shared_address_came_from(local_inventory):
+    def same_address(all_):
+        all_["hosts"]["de-os-data2"]["bdp_address"] = all_["hosts"]["de-os-data1"]["ansible_host"]
+
+    edit_hosts(local_inventory, same_address)
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    assert (
+        "10.0.3.33 of de-os-data1 (its ansible_host) and de-os-data2 (its bdp_address)"
+    ) in result.stdout
 
 
 def test_preflight_names_the_host_short_of_memory(local_inventory):

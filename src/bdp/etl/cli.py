@@ -18,7 +18,8 @@ REMOTE_DAGS = "/var/lib/airflow/dags"
 def remote_command(module_args: list[str]) -> list[str]:
     return [
         "runuser", "-u", "airflow", "--",
-        "env", f"PYTHONPATH={REMOTE_DAGS}", REMOTE_PYTHON, "-m", "bdp_etl", *module_args,
+        "env", f"PYTHONPATH={REMOTE_DAGS}", "BDP_ETL_PROG=bdp etl",
+        REMOTE_PYTHON, "-m", "bdp_etl", *module_args,
     ]  # fmt: skip
 
 
