@@ -8,6 +8,9 @@ STATE = {
             "offsets": {"game.events": {"0": 100, "1": 50}},
             "complete_through": "2026-11-02",
             "rows_late": 3,
+            "rows_future": 1,
+            "empty_days": 2,
+            "recent_empty_days": ["2026-10-30", "2026-10-31"],
         }
     },
 }
@@ -30,6 +33,7 @@ def test_summary_joins_the_collector_kafka_and_lake_views():
     assert (row.api_cursor, row.api_lag, row.produced, row.rejected) == (900, 4, 160, 9)
     assert (row.lake_lag, row.complete_through, row.late) == (20, "2026-11-02", 3)
     assert row.collector_error is None
+    assert (row.future, row.empty_days, row.last_empty_day) == (1, 2, "2026-10-31")
 
 
 def test_a_silent_collector_and_no_lake_state_are_shown_as_such():
@@ -40,6 +44,7 @@ def test_a_silent_collector_and_no_lake_state_are_shown_as_such():
         5,
         None,
     )
+    assert (row.future, row.empty_days, row.last_empty_day) == (0, 0, None)
     table = as_table([row])
     assert table.splitlines()[0].split()[:2] == ["SOURCE", "API"]
     assert table.splitlines()[1].split()[:3] == ["ads", "-", "-"]

@@ -17,6 +17,9 @@ class SourceStatus:
     lake_lag: int  # records of <source>.events the lake writer has not committed
     complete_through: str | None  # newest day with _SUCCESS
     late: int  # events that came after their day was complete (/lake/late)
+    future: int  # records the lake writer refused for an event time past its clock + skew
+    empty_days: int  # complete days without any event: held, never marked _SUCCESS
+    last_empty_day: str | None
     collector_error: str | None  # the latest error the collector met and recovered from
 
 
@@ -47,6 +50,9 @@ def summarise(
         lake_lag=lake_lag(events, committed),
         complete_through=lake.get("complete_through"),
         late=int(lake.get("rows_late", 0)),
+        future=int(lake.get("rows_future", 0)),
+        empty_days=int(lake.get("empty_days", 0)),
+        last_empty_day=(lake.get("recent_empty_days") or [None])[-1],
         collector_error=collector.get("last_error") if collector else "no answer",
     )
 
@@ -60,6 +66,9 @@ COLUMNS = (
     ("lake_lag", "LAKE LAG"),
     ("complete_through", "COMPLETE THROUGH"),
     ("late", "LATE"),
+    ("future", "FUTURE"),
+    ("empty_days", "EMPTY DAYS"),
+    ("last_empty_day", "LAST EMPTY DAY"),
     ("collector_error", "LAST COLLECTOR ERROR"),
 )
 
