@@ -3,6 +3,7 @@
 import json
 import random
 import urllib.request
+from collections import Counter
 
 import pytest
 
@@ -88,6 +89,18 @@ def test_collects_the_stream_exactly_once(tmp_path, api):
         "end": True,
     }
     assert sleeps == []
+
+
+def test_a_wrong_clock_dead_letters_future_events_and_keeps_past_ones(tmp_path):
+    api = parse_api(tmp_path, faults={"future_time": 0.1, "past_time": 0.1})
+    sink = FakeSink()
+    with live_api(api) as base:
+        make_collector(tmp_path, base, "lodging", sink, []).run(stop_at_end=True)
+    _, dlq = assert_matches_expected(sink, "lodging", api)
+    kinds = Counter(item.kind for item in build_stream("lodging", api))
+    assert len(dlq) == kinds["future"] > 0
+    past = [e for e in expected("lodging", api).valid.values() if e.dt < "2026-01-01"]
+    assert len(past) == kinds["past"] > 0
 
 
 def test_dlq_records_carry_reason_raw_and_page_cursor(tmp_path, api):

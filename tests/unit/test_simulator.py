@@ -264,3 +264,29 @@ def test_request_faults(tmp_path):
         assert page["next_cursor"] == 50
         page = json.loads(get(f"{base}/v1/ads/events?cursor=30&limit=50")[2])
         assert page["next_cursor"] == 24
+
+
+def test_a_source_with_a_wrong_clock_sends_future_and_past_events(tmp_path):
+    faults = {"future_time": 0.1, "past_time": 0.1}
+    config = parse_api(tmp_path, faults=faults, clock_skew_days=400)
+    plain = build_stream("game", parse_api(tmp_path, faults={}))
+    items = build_stream("game", config)
+    kinds = Counter(item.kind for item in items)
+    assert kinds["future"] and kinds["past"] and kinds["event"]
+    schema = load_schema(SCHEMA_DIR / "game.json")
+    not_after = datetime(2026, 12, 1, tzinfo=ZoneInfo("UTC"))
+    known = expected("game", config)
+    for item in items:
+        if item.kind not in ("future", "past"):
+            continue
+        original = datetime.fromisoformat(plain[item.position].payload["event_time"])
+        shifted = datetime.fromisoformat(item.payload["event_time"])
+        assert abs(shifted - original).days == 400
+        outcome = classify("game", item.payload, schema, 4096, not_after)
+        if item.kind == "future":
+            assert outcome.reason.startswith("future: $.event_time ")
+        else:
+            assert isinstance(outcome, Accepted)
+            assert known.valid[outcome.event_id].late
+            assert known.valid[outcome.event_id].dt.startswith("2025-")
+    assert Counter(e.reason_class for e in known.invalid) == {"future": kinds["future"]}

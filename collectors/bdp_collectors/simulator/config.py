@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bdp_collectors.configfile import ConfigError, get, get_int, get_number
 
-STREAM_FAULTS = ("duplicate", "late", "malformed_json", "schema_violation", "oversized")
+STREAM_FAULTS = (
+    "duplicate", "late", "malformed_json", "schema_violation", "oversized",
+    "future_time", "past_time",
+)  # fmt: skip
 REQUEST_FAULTS = ("throttle", "server_error", "html", "cursor_backwards")
 
 
@@ -38,6 +41,7 @@ class ApiConfig:
     late_hours: tuple[float, float]
     oversized_bytes: int
     retry_after_s: int
+    clock_skew_days: int
 
     @property
     def zone(self) -> ZoneInfo:
@@ -97,6 +101,7 @@ def parse_api_config(data: Mapping[str, Any], where: str = "event API config") -
         late_hours=(float(late[0]), float(late[1])),
         oversized_bytes=get_int(data, "oversized_bytes", where, 1, 200_000),
         retry_after_s=get_int(data, "retry_after_s", where, 0, 1),
+        clock_skew_days=get_int(data, "clock_skew_days", where, 1, 3650),
     )
 
 

@@ -30,21 +30,30 @@ GENERATORS: dict[str, type[Generator]] = {
 }
 DUPLICATE_DISTANCE = 20  # a duplicate repeats one of this many previous valid items
 # Item kinds: valid ones, then the invalid ones with the reason class the collector gives them.
-VALID_KINDS = ("event", "late", "duplicate")
+# A source with a wrong clock sends `future` events (dead letters: later than collection time
+# plus the allowed skew) and `past` ones (valid, and late once the source has complete days).
+VALID_KINDS = ("event", "late", "duplicate", "past")
 KIND_OF_FAULT = {
     "duplicate": "duplicate",
     "late": "late",
     "malformed_json": "malformed",
     "schema_violation": "schema_violation",
     "oversized": "oversized",
+    "future_time": "future",
+    "past_time": "past",
 }
-INVALID_KINDS = {"malformed": "malformed", "schema_violation": "schema", "oversized": "oversized"}
+INVALID_KINDS = {
+    "malformed": "malformed",
+    "schema_violation": "schema",
+    "oversized": "oversized",
+    "future": "future",
+}
 
 
 @dataclass(frozen=True)
 class StreamItem:
     position: int
-    kind: str  # event, late, duplicate, malformed, schema_violation or oversized
+    kind: str  # event, late, duplicate, past, malformed, schema_violation, oversized or future
     payload: Any  # the JSON object served, or the broken payload text (str)
     original: int | None = None  # a duplicate's original position
 
@@ -61,7 +70,7 @@ class ExpectedEvent:
 class ExpectedInvalid:
     position: int
     event_id: str
-    reason_class: str  # oversized, malformed or schema (see classify.reason_class)
+    reason_class: str  # oversized, malformed, schema or future (see classify.reason_class)
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,13 @@ def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[Str
                 event = dict(event, event_time=ms_to_iso(late_ms))
             else:
                 kind = "event"  # keeps every event date inside the simulated days
-        if kind == "malformed":
+        if kind in ("future", "past"):
+            skew = config.clock_skew_days * 86_400_000
+            ms = ms + skew if kind == "future" else ms - skew
+            event = dict(event, event_time=ms_to_iso(ms))
+        if kind == "future":
+            items.append(StreamItem(position, kind, event))
+        elif kind == "malformed":
             items.append(StreamItem(position, kind, malformed(rng, event)))
         elif kind == "schema_violation":
             items.append(StreamItem(position, kind, violate(rng, event, generator)))
@@ -131,7 +146,8 @@ def expected(source: str, config: ApiConfig | Mapping[str, Any]) -> Expected:
         if item.kind in VALID_KINDS:
             day = event_date(iso_to_ms(item.payload["event_time"]), config.zone)
             # A duplicate's original came first, so setdefault keeps the first delivery.
-            valid.setdefault(ident, ExpectedEvent(ident, item.payload, day, item.kind == "late"))
+            late = item.kind in ("late", "past")
+            valid.setdefault(ident, ExpectedEvent(ident, item.payload, day, late))
         else:
             invalid.append(ExpectedInvalid(item.position, ident, INVALID_KINDS[item.kind]))
     return Expected(valid, invalid)
