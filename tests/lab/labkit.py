@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+import streamkit
 from kafka import KafkaConsumer
 
 from bdp.lab.topology import load_lab
 from bdp.lab.vault import read_secret, read_secrets
-from helpers import REPO, play_recap, run_tool
+from helpers import REPO, play_recap, run_tool, start_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
 HOSTS = {host.name: host for host in LAB.hosts}
@@ -203,3 +204,32 @@ def datanodes_live() -> int:
     report = shell_stdout(on_host(MASTER, "runuser -u hdfs -- hdfs dfsadmin -report -live"))
     found = re.search(r"Live datanodes \((\d+)\)", report)
     return int(found.group(1)) if found else 0
+
+
+def ingest_status() -> dict[str, dict]:
+    """`bdp ingest status --json` by source."""
+    result = run_tool("bdp", "ingest", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    return {row["source"]: row for row in rows}
+
+
+def start_stream(port: int, api: dict[str, Any], topic: str, dlq: str):
+    """Copy a second stream's configs to its host, reset its state and start it: its event API
+    and a collector run to the stream's end (tests/lab/streamkit.py). Returns the process,
+    which prints `seconds … rc …` when the collector is done."""
+    on_host(streamkit.HOST, streamkit.WORK_DIR_COMMAND)
+    for path, content in streamkit.files(port, api, topic, dlq).items():
+        copied = ansible(
+            streamkit.HOST,
+            "-m",
+            "ansible.builtin.copy",
+            "-a",
+            f"dest={path} mode=0644 content={json.dumps(content)}",
+        )
+        assert copied.returncode == 0, copied.stdout[-2000:]
+    on_host(streamkit.HOST, streamkit.prepare_command(port))
+    return start_tool(
+        "ansible", "-i", "inventories/lab", streamkit.HOST, "-m", "ansible.builtin.shell", "-a",
+        streamkit.run_command(port),
+    )  # fmt: skip

@@ -20,6 +20,7 @@ from helpers import run_tool
 from labkit import (
     as_spark,
     event_api_config,
+    ingest_status,
     kafka_auth,
     lab_secret,
     lake_inventory,
@@ -42,13 +43,6 @@ def api_config() -> dict:
 @pytest.fixture(scope="module")
 def known(api_config):
     return {source: expected(source, api_config) for source in SOURCES}
-
-
-def ingest_status() -> dict[str, dict]:
-    result = run_tool("bdp", "ingest", "status", "--json")
-    assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    return {row["source"]: row for row in rows}
 
 
 def test_ingest_status_shows_every_source_drained(api_config):

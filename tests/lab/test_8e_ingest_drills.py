@@ -17,10 +17,9 @@ import streamkit
 from streamkit import HOST, WORK
 
 from bdp_collectors.simulator.stream import build_stream, expected
-from helpers import run_tool, start_tool
+from helpers import run_tool
 from labkit import (
     MASTER,
-    ansible,
     crash,
     datanodes_live,
     event_api_config,
@@ -28,6 +27,7 @@ from labkit import (
     on_host,
     shell_stdout,
     stage,
+    start_stream,
     wait_until,
 )
 
@@ -54,23 +54,7 @@ def polled(port: int) -> int:
 
 def stream_with_a_kill(drill: str, host: str, unit: str) -> None:
     port, _ = DRILLS[drill]
-    on_host(HOST, streamkit.WORK_DIR_COMMAND)
-    for path, content in streamkit.files(
-        port, stream_config(drill), "game.events", "game.dlq"
-    ).items():
-        copied = ansible(
-            HOST,
-            "-m",
-            "ansible.builtin.copy",
-            "-a",
-            f"dest={path} mode=0644 content={json.dumps(content)}",
-        )
-        assert copied.returncode == 0, copied.stdout[-2000:]
-    on_host(HOST, streamkit.prepare_command(port))
-    stream = start_tool(
-        "ansible", "-i", "inventories/lab", HOST, "-m", "ansible.builtin.shell", "-a",
-        streamkit.run_command(port),
-    )  # fmt: skip
+    stream = start_stream(port, stream_config(drill), "game.events", "game.dlq")
     try:
         wait_until(lambda: polled(port) >= STREAM_EVENTS // 3, 600, f"{drill}: a third polled")
         restarted = crash(host, unit)
