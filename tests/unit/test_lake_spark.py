@@ -293,6 +293,12 @@ def test_a_future_event_completes_nothing_and_an_empty_day_is_held_not_marked(la
     (lake.root / "checkpoint/bdp-state/b000000000002.json").unlink()
     lake.run(2, [event("2026-11-04T03:00:00.000Z", account="b")], first_offset=2)
     assert lake.state()["sources"]["game"]["empty_days"] == 2
+    # An event years in the past is late: under its own day in late/, counted.
+    ancient = event("2016-11-04T03:00:00.000Z", account="ancient")
+    report = lake.run(3, [ancient], first_offset=3)
+    assert (report["sources"]["game"]["late"], report["days_completed"]) == (1, {})
+    assert lake.rows("late", day=date(2016, 11, 4)) == [(ancient["event_id"], "ancient")]
+    assert lake.state()["sources"]["game"]["complete_through"] == "2026-11-03"
 
 
 def test_offsets_carry_over_per_source_and_partition(lake):
