@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bdp_collectors import SOURCES
+from bdp_collectors.collector.client import DEFAULT_MAX_RESPONSE_BYTES
 from bdp_collectors.configfile import ConfigError, get, get_int, get_number
 
 
@@ -43,7 +44,10 @@ class CollectorConfig:
     schema_file: str
     max_event_bytes: int
     max_future_skew_s: float
-    http_timeout_s: float
+    http_timeout_s: float  # the whole request: connect, headers and body
+    max_response_bytes: int
+    max_stalled_pages: int
+    max_empty_pages: int
     kafka: KafkaConfig
     status_bind: str
     status_port: int
@@ -98,6 +102,14 @@ def parse_collector_config(
     port = get_int(status, "port", f"{where} status", 0, 0)
     if port > 65535:
         raise ConfigError(f"{where} status: 'port' must be <= 65535, got {port}")
+    max_event_bytes = get_int(data, "max_event_bytes", where, 1, 65536)
+    max_response_bytes = get_int(data, "max_response_bytes", where, 1, DEFAULT_MAX_RESPONSE_BYTES)
+    if max_response_bytes < 2 * max_event_bytes:
+        # A page of one event of the largest accepted size must fit, or it is never collected.
+        raise ConfigError(
+            f"{where}: 'max_response_bytes' must be >= 2 * 'max_event_bytes' "
+            f"({2 * max_event_bytes}), got {max_response_bytes}"
+        )
     return CollectorConfig(
         source=source,
         endpoint=endpoint,
@@ -109,9 +121,12 @@ def parse_collector_config(
         retry=_retry(data, where),
         cursor_file=get(data, "cursor_file", str, where),
         schema_file=get(data, "schema_file", str, where),
-        max_event_bytes=get_int(data, "max_event_bytes", where, 1, 65536),
+        max_event_bytes=max_event_bytes,
         max_future_skew_s=get_number(data, "max_future_skew_s", where, 0.0, 300.0),
         http_timeout_s=get_number(data, "http_timeout_s", where, 0.1, 10.0),
+        max_response_bytes=max_response_bytes,
+        max_stalled_pages=get_int(data, "max_stalled_pages", where, 0, 3),
+        max_empty_pages=get_int(data, "max_empty_pages", where, 0, 3),
         kafka=_kafka(data, source, where),
         status_bind=get(status, "bind", str, f"{where} status", "127.0.0.1"),
         status_port=port,

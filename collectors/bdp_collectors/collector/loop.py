@@ -19,7 +19,24 @@ from bdp_collectors.events import utc_iso
 from bdp_collectors.schemas import EventSchema
 
 log = logging.getLogger("bdp_collectors.collector")
-Fetch = Callable[[str, int, int, dict[str, str], float], Page]
+# endpoint, cursor, limit, headers, time budget (s), most body bytes
+Fetch = Callable[[str, int, int, dict[str, str], float, int], Page]
+# Failures that a smaller page may avoid: halve the limit for the retry.
+SHRINK_ON = ("oversized_response", "stalled_response")
+
+
+def stall_kind(page: Page, cursor: int) -> str | None:
+    """Why a page polled at `cursor` should have moved it and did not; None if it is fine.
+
+    The same page again (events, cursor kept) or nothing while more is claimed (no events, not
+    the end, `available` beyond the cursor). An empty page at the end is plain idling."""
+    if page.next_cursor != cursor:
+        return None
+    if page.events:
+        return "cursor_stalled"
+    if not page.end and page.available > cursor:
+        return "empty_pages"
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class Collector:
         self.kafka_backoff = Backoff(config.retry, self.hooks.rng)
         self.stopping = threading.Event()
         self._last_metrics = float("-inf")
+        self.limit = config.page_size  # smaller for a while after a page too big to arrive
+        self.stalled_pages = 0  # pages in a row that should have moved the cursor and did not
 
     def request_stop(self) -> None:
         """Finish the page in hand (deliver it, store the cursor), then return from run().
@@ -114,28 +133,60 @@ class Collector:
             page = self.hooks.fetch(
                 self.config.endpoint,
                 cursor,
-                self.config.page_size,
+                self.limit,
                 self.headers,
                 self.config.http_timeout_s,
+                self.config.max_response_bytes,
             )
         except ApiError as error:
+            if error.kind in SHRINK_ON:
+                # A page of big events may be legitimately over the limits; the cursor stays, so
+                # smaller pages collect the same events (a single-event page that still fails
+                # keeps failing, counted and backed off, and is never skipped).
+                self.limit = max(1, self.limit // 2)
             self._api_failure(error.kind, error.reason, error.retry_after, cursor)
             return None
         if page.next_cursor < cursor:
-            self.stats.cursor_backwards += 1
             reason = (
                 f"API moved the cursor backwards from {cursor} to {page.next_cursor}; page refused"
             )
             self._api_failure("cursor_backwards", reason, None, cursor)
             return None
-        self.api_backoff.reset()
-        return page
+        return self._progressing(page, cursor)
+
+    def _progressing(self, page: Page, cursor: int) -> Page | None:
+        """The page, unless it is one too many in a row that should have moved the cursor.
+
+        A few are taken (a glitch; delivering the same events again is harmless: same event ids,
+        the lake drops duplicates); after that each one is a failure, backed off until the API
+        moves on, instead of polling it again at full speed or every poll_interval_s."""
+        kind = stall_kind(page, cursor)
+        if kind is None:
+            self.stalled_pages = 0
+            self.limit = min(self.config.page_size, self.limit * 2)
+            self.api_backoff.reset()
+            return page
+        self.stalled_pages += 1
+        allowed = (
+            self.config.max_stalled_pages
+            if kind == "cursor_stalled"
+            else self.config.max_empty_pages
+        )
+        if self.stalled_pages <= allowed:
+            return page
+        if kind == "cursor_stalled":
+            what = f"sent {len(page.events)} events without moving the cursor"
+        else:
+            what = f"sent no events while claiming {page.available} available and no end"
+        reason = f"API {what} at cursor {cursor}, {self.stalled_pages} pages in a row; page refused"
+        self._api_failure(kind, reason, None, cursor)
+        return None
 
     def _api_failure(self, kind: str, reason: str, retry_after: float | None, cursor: int) -> None:
-        self.stats.api_errors += 1
-        self.stats.last_error = f"{kind}: {reason}"
+        self.stats.api_failed(kind, reason)
         delay = self.api_backoff.next_delay(retry_after)
         context = {"source": self.config.source, "kind": kind, "reason": reason, "cursor": cursor}
+        context["limit"] = self.limit
         context |= {"retry_in_s": round(delay, 3), "api_errors": self.stats.api_errors}
         log.warning("poll failed (%s), retrying in %.2f s", kind, delay, extra={"context": context})
         self._wait(delay)

@@ -5,6 +5,18 @@ from typing import Any
 
 from bdp_collectors.httpserve import Handler, Request, Response, json_response
 
+# Ways the API misbehaves that the collector counts on their own, besides `api_errors`.
+MISBEHAVIOUR = (
+    "cursor_backwards",
+    "cursor_stalled",
+    "empty_pages",
+    "oversized_response",
+    "stalled_response",
+)
+# Shown once non-zero, so a healthy collector's status keeps the shape it had before them
+# (readers, such as `bdp ingest status`, take a missing counter as 0).
+SHOWN_ONCE_SEEN = MISBEHAVIOUR[1:]
+
 
 @dataclass
 class Stats:
@@ -19,13 +31,27 @@ class Stats:
     api_errors: int = 0
     kafka_errors: int = 0
     cursor_backwards: int = 0
+    cursor_stalled: int = 0
+    empty_pages: int = 0
+    oversized_response: int = 0
+    stalled_response: int = 0
     last_error: str | None = None
     last_poll_at: str | None = None
     end: bool = False
 
+    def api_failed(self, kind: str, reason: str) -> None:
+        """One more failed poll; a misbehaviour of the API is counted under its kind too."""
+        self.api_errors += 1
+        if kind in MISBEHAVIOUR:
+            setattr(self, kind, getattr(self, kind) + 1)
+        self.last_error = f"{kind}: {reason}"
+
     def snapshot(self) -> dict[str, Any]:
         lag = None if self.available is None else max(0, self.available - self.cursor)
-        return asdict(self) | {"lag": lag}
+        shown = {
+            key: value for key, value in asdict(self).items() if value or key not in SHOWN_ONCE_SEEN
+        }
+        return shown | {"lag": lag}
 
 
 def status_handler(stats: Stats) -> Handler:

@@ -1,6 +1,6 @@
 """Per-source ingestion status from what each stage reports (pure: no I/O)."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 # (low, high) watermark of each partition of a topic.
@@ -21,6 +21,39 @@ class SourceStatus:
     empty_days: int  # complete days without any event: held, never marked _SUCCESS
     last_empty_day: str | None
     collector_error: str | None  # the latest error the collector met and recovered from
+    # The collector's failed polls, and the misbehaviours of its API among them (API_COUNTERS);
+    # None: the collector did not answer.
+    api_errors: int | None = None
+    cursor_backwards: int | None = None
+    cursor_stalled: int | None = None
+    empty_pages: int | None = None
+    oversized_response: int | None = None
+    stalled_response: int | None = None
+
+    @property
+    def api_error_summary(self) -> str | None:
+        """api_errors with the misbehaviours among them, e.g. `5 (cursor_stalled 3, ...)`."""
+        if self.api_errors is None:
+            return None
+        kinds = [f"{name} {n}" for name in API_COUNTERS[1:] if (n := getattr(self, name))]
+        return f"{self.api_errors} ({', '.join(kinds)})" if kinds else str(self.api_errors)
+
+
+# Counters of a collector's /status about its API (see collectors/README.md).
+API_COUNTERS = (
+    "api_errors",
+    "cursor_backwards",
+    "cursor_stalled",
+    "empty_pages",
+    "oversized_response",
+    "stalled_response",
+)
+
+
+def api_counters(collector: dict[str, Any] | None) -> dict[str, int | None]:
+    """API_COUNTERS from a collector's /status: a missing one is 0 (a collector shows some only
+    once they happen, older ones not at all), all None when the collector did not answer."""
+    return {name: int(collector.get(name) or 0) if collector else None for name in API_COUNTERS}
 
 
 def records(offsets: Offsets) -> int:
@@ -54,6 +87,7 @@ def summarise(
         empty_days=int(lake.get("empty_days", 0)),
         last_empty_day=(lake.get("recent_empty_days") or [None])[-1],
         collector_error=collector.get("last_error") if collector else "no answer",
+        **api_counters(collector),
     )
 
 
@@ -69,6 +103,7 @@ COLUMNS = (
     ("future", "FUTURE"),
     ("empty_days", "EMPTY DAYS"),
     ("last_empty_day", "LAST EMPTY DAY"),
+    ("api_error_summary", "API ERRORS"),
     ("collector_error", "LAST COLLECTOR ERROR"),
 )
 
@@ -76,7 +111,7 @@ COLUMNS = (
 def as_table(rows: list[SourceStatus]) -> str:
     cells = [[title for _, title in COLUMNS]]
     cells += [
-        ["-" if (v := asdict(row)[key]) is None else str(v) for key, _ in COLUMNS] for row in rows
+        ["-" if (v := getattr(row, key)) is None else str(v) for key, _ in COLUMNS] for row in rows
     ]
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
     return "".join(
