@@ -26,7 +26,8 @@ def test_served_counts_distinct_valid_events_and_invalid_items(tmp_path):
 def status(**changes) -> SourceStatus:
     fields = dict(
         source="game", api_cursor=120, api_lag=0, produced=130, rejected=9, lake_lag=0,
-        complete_through="2026-11-01", late=2, collector_error=None,
+        complete_through="2026-11-01", late=2, future=0, empty_days=0, last_empty_day=None,
+        collector_error=None,
     )  # fmt: skip
     return SourceStatus(**(fields | changes))
 

@@ -13,9 +13,6 @@ MISBEHAVIOUR = (
     "oversized_response",
     "stalled_response",
 )
-# Shown once non-zero, so a healthy collector's status keeps the shape it had before them
-# (readers, such as `bdp ingest status`, take a missing counter as 0).
-SHOWN_ONCE_SEEN = MISBEHAVIOUR[1:]
 
 
 @dataclass
@@ -48,10 +45,7 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         lag = None if self.available is None else max(0, self.available - self.cursor)
-        shown = {
-            key: value for key, value in asdict(self).items() if value or key not in SHOWN_ONCE_SEEN
-        }
-        return shown | {"lag": lag}
+        return asdict(self) | {"lag": lag}
 
 
 def status_handler(stats: Stats) -> Handler:

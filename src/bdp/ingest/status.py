@@ -51,8 +51,8 @@ API_COUNTERS = (
 
 
 def api_counters(collector: dict[str, Any] | None) -> dict[str, int | None]:
-    """API_COUNTERS from a collector's /status: a missing one is 0 (a collector shows some only
-    once they happen, older ones not at all), all None when the collector did not answer."""
+    """API_COUNTERS from a collector's /status: a missing one is 0 (a collector of an older
+    release does not have it), all None when the collector did not answer."""
     return {name: int(collector.get(name) or 0) if collector else None for name in API_COUNTERS}
 
 
