@@ -19,7 +19,7 @@ import pymysql
 
 from . import WarehouseError
 from .migrations import Migration, migration, pending, statements
-from .partitions import partition, plan
+from .partitions import partition, plan, today_in
 
 DEFAULT_CONFIG = Path("/etc/bdp/warehouse/tools.json")
 LOCK = "bdp_warehouse_maintenance"
@@ -167,11 +167,14 @@ def _parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _run(command: str, args: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    command: str, args: argparse.Namespace, config: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
     with connect(config) as connection, connection.cursor() as cursor, maintenance_lock(cursor):
         if command == MIGRATE:
             return migrate(cursor, args.dir or Path(config["migrations_dir"]), args.dry_run)
-        today = args.today or datetime.now(ZoneInfo(config["timezone"])).date()
+        zone = config["timezone"]
+        today = args.today or today_in(zone, now or datetime.now(ZoneInfo(zone)))
         return maintain_partitions(
             cursor,
             today,
@@ -181,12 +184,13 @@ def _run(command: str, args: argparse.Namespace, config: dict[str, Any]) -> dict
         )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
+    """The command named by argv[0]; `now`, an aware instant, stands in for the clock."""
     argv = sys.argv if argv is None else argv
     command = Path(argv[0]).name
     args = _parser(command).parse_args(argv[1:])
     try:
-        summary = _run(command, args, json.loads(args.config.read_text()))
+        summary = _run(command, args, json.loads(args.config.read_text()), now)
     except ZoneInfoNotFoundError as error:  # a KeyError too, so caught first
         print(f"{command}: unknown time zone in {args.config}: {error}", file=sys.stderr)
         return 1

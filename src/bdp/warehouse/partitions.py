@@ -8,7 +8,8 @@ never dropped.
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from . import WarehouseError
 
@@ -41,6 +42,11 @@ class Plan:
         if self.drop:
             result.append(f"ALTER TABLE {table} DROP PARTITION {', '.join(self.drop)}")
         return result
+
+
+def today_in(timezone: str, now: datetime) -> date:
+    """The platform's today at the aware instant `now`: its date in `timezone`."""
+    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def daily_name(day: date) -> str:
