@@ -44,7 +44,9 @@ def complete_through(
     """The newest complete day, or None before any event."""
     if max_event_time is None:
         return None
-    watermark_day = (max_event_time - lateness).astimezone(ZoneInfo(timezone)).date()
+    watermark_day = (
+        (max_event_time.astimezone(UTC) - lateness).astimezone(ZoneInfo(timezone)).date()
+    )
     return watermark_day - timedelta(days=1)
 
 
