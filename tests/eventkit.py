@@ -1,6 +1,8 @@
 """Shared by the event API and collector unit tests: small configs, a fake sink, a live API."""
 
+import json
 import threading
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +10,7 @@ from typing import Any
 
 from bdp_collectors.collector.config import CollectorConfig, parse_collector_config
 from bdp_collectors.collector.sink import Failure
+from bdp_collectors.collector.status import Stats, status_handler
 from bdp_collectors.httpserve import make_server, serve_in_thread
 from bdp_collectors.schemas import default_schema_dir
 from bdp_collectors.simulator.config import ApiConfig, parse_api_config
@@ -121,3 +124,15 @@ class FakeSink:
 
 def parse_api(tmp_path: Path, **overrides: Any) -> ApiConfig:
     return parse_api_config(api_config(tmp_path, **overrides))
+
+
+def served_status(stats: Stats) -> dict[str, Any]:
+    """What GET /status answers for `stats`, through a real status server on loopback."""
+    server = make_server("127.0.0.1", 0, status_handler(stats))
+    serve_in_thread(server)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/status"
+        with urllib.request.urlopen(url) as response:
+            return json.loads(response.read())
+    finally:
+        server.shutdown()

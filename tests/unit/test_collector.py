@@ -2,7 +2,6 @@
 
 import json
 import random
-import urllib.request
 from collections import Counter
 
 import pytest
@@ -10,11 +9,17 @@ import pytest
 from bdp_collectors.classify import reason_class
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector, Hooks
-from bdp_collectors.collector.status import status_handler
-from bdp_collectors.httpserve import make_server, serve_in_thread
 from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.stream import build_stream, expected
-from eventkit import TOKEN, FakeSink, ScriptedRandom, collector_config, live_api, parse_api
+from eventkit import (
+    TOKEN,
+    FakeSink,
+    ScriptedRandom,
+    collector_config,
+    live_api,
+    parse_api,
+    served_status,
+)
 
 
 class Crash(Exception):
@@ -222,14 +227,7 @@ def test_without_stop_at_end_it_keeps_polling_and_serves_status(tmp_path, api):
         collector.hooks = Hooks(sleep=sleep)
         collector.run()
     assert idle == [0.01, 0.01, 0.01]
-    server = make_server("127.0.0.1", 0, status_handler(collector.stats))
-    serve_in_thread(server)
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/status"
-        with urllib.request.urlopen(url) as response:
-            status = json.loads(response.read())
-    finally:
-        server.shutdown()
+    status = served_status(collector.stats)
     assert (status["cursor"], status["available"], status["lag"], status["end"]) == (
         120,
         120,

@@ -7,7 +7,6 @@ import random
 import threading
 import time
 import tracemalloc
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,14 +18,13 @@ from bdp_collectors.classify import item_id
 from bdp_collectors.collector.client import ApiError, fetch_page
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector, Hooks
-from bdp_collectors.collector.status import status_handler
 from bdp_collectors.configfile import ConfigError
 from bdp_collectors.events import raw_text
-from bdp_collectors.httpserve import Request, Response, make_server, serve_in_thread
+from bdp_collectors.httpserve import Request, Response
 from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.service import EventApi
 from bdp_collectors.simulator.stream import build_stream, expected
-from eventkit import TOKEN, FakeSink, ScriptedRandom, collector_config, parse_api
+from eventkit import TOKEN, FakeSink, ScriptedRandom, collector_config, parse_api, served_status
 
 SOURCE = "raid"
 ENDLESS_BYTES = 32 * 1024 * 1024  # more than loopback socket buffers hold, so a hang-up shows
@@ -381,14 +379,7 @@ def test_status_shows_the_new_counters(tmp_path, api):
             tmp_path, api, base, sink, [], max_stalled_pages=1, max_empty_pages=0
         )
         collector.run(stop_at_end=True)
-    server = make_server("127.0.0.1", 0, status_handler(collector.stats))
-    serve_in_thread(server)
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/status"
-        with urllib.request.urlopen(url) as response:
-            status = json.loads(response.read())
-    finally:
-        server.shutdown()
+    status = served_status(collector.stats)
     assert (status["api_errors"], status["cursor_stalled"], status["empty_pages"]) == (2, 1, 1)
     assert (status["oversized_response"], status["cursor_backwards"]) == (0, 0)
     assert status["last_error"].startswith("empty_pages: ")
