@@ -50,7 +50,15 @@ def cassandra_rows(stores, table, days):
         cluster.shutdown()
 
 
+def exists(spark, location):
+    path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(location)
+    return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(path)
+
+
 def lake_rows(spark, path, days):
+    """The rows of `days` in a curated dataset (none before the ETL first wrote it)."""
+    if not exists(spark, path):
+        return []
     frame = spark.read.parquet(path).where(F.col("dt").cast("string").isin(days))
     return [row.asDict() for row in frame.collect()]
 
@@ -58,9 +66,7 @@ def lake_rows(spark, path, days):
 def late_ids(spark, source, days):
     """(event_id, dt) of the source's events in /lake/late: they are not in the raw days."""
     root = f"/lake/late/{source}"
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(root)
-    if not path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(path):
+    if not exists(spark, root):
         return []
     frame = spark.read.option("basePath", root).parquet(root)
     chosen = frame.where(F.col("dt").cast("string").isin(days))
