@@ -10,6 +10,9 @@ from bdp_collectors.schemas import EventSchema, parse_event_time
 
 REASON_CLASSES = ("oversized", "malformed", "not_object", "schema", "future")
 FUTURE = "future"
+# Events are flat; a value nested deeper is refused before anything recurses into it, so a
+# payload nested close to the interpreter's recursion limit cannot crash the collector.
+MAX_NESTING = 64
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,33 @@ def decode(item: Any) -> tuple[Any, str | None]:
         return item, None
     try:
         return json.loads(item), None
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:  # integers over 4300 digits, deep nesting
         return item, str(error)
+
+
+def nesting(value: Any) -> int:
+    """How deeply arrays and objects nest in `value` (without recursion), up to MAX_NESTING + 1."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_NESTING:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def json_problem(value: Any) -> str | None:
+    """Why a decoded value is not interchangeable JSON: nested past MAX_NESTING, NaN or
+    Infinity (json accepts and writes them, JSON has no such numbers), or a lone surrogate
+    (text that is not Unicode, so not UTF-8)."""
+    if nesting(value) > MAX_NESTING:
+        return f"nested deeper than {MAX_NESTING} levels"
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError as error:  # UnicodeEncodeError included
+        return str(error)
+    return None
 
 
 def future_reason(field: str, moment: datetime, not_after: datetime) -> str:
@@ -60,10 +88,15 @@ def classify(
     """Validate one element of a page's "events"; an event time later than `not_after` (when
     given) is refused, so a source with a wrong clock cannot complete days that have not
     happened."""
-    raw = raw_text(item)
+    # A lone surrogate (a page's \ud800 escape) is kept as a backslash escape: UTF-8 has none.
+    data = raw_text(item).encode("utf-8", "backslashreplace")
+    raw = data.decode("utf-8")
     value, error = decode(item)
-    ident = item_id(source, value, raw)
-    if len(raw.encode("utf-8")) > max_event_bytes:
+    if error is None:
+        error = json_problem(value)
+    # Malformed items, objects too, are known by their raw bytes (they have no canonical JSON).
+    ident = raw_event_id(source, data) if error is not None else item_id(source, value, raw)
+    if len(data) > max_event_bytes:
         return Rejected(ident, "oversized", raw)
     if error is not None:
         return Rejected(ident, f"malformed JSON: {error}", raw)

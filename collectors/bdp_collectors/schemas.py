@@ -1,13 +1,16 @@
 """Event schemas (schemas/events/<source>.json) and validation of events against them."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.protocols import Validator
 
 from bdp_collectors.configfile import read_json_object
 
@@ -29,6 +32,33 @@ def parse_event_time(value: str) -> datetime | None:
         return None
 
 
+@cache
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern for Python's re: `$` outside a class becomes `\\Z`, the
+    end of the text, as in ECMA-262; Python's `$` also matches before a final newline."""
+    parts, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "[]":
+            in_class = char == "["
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        parts.append(char)
+    return "".join(parts)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not re.search(python_pattern(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 whose `pattern` ends at `$` ("/home\n" does not match "^/(home|...)$").
+EventValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 def json_path(parts: Any) -> str:
     """A jsonschema error path as `$`, `$.field` or `$.field[0]`."""
     text = "$"
@@ -43,7 +73,7 @@ class EventSchema:
     entity_key: str
     event_time: str
     document: dict[str, Any]
-    validator: Draft202012Validator
+    validator: Validator
 
     def violation(self, event: dict[str, Any]) -> str | None:
         """Why the event breaks the schema ("schema: <path>: <message>"), or None if it is valid."""
@@ -82,7 +112,7 @@ def build_schema(document: dict[str, Any], origin: str) -> EventSchema:
         entity_key=meta["entity_key"],
         event_time=meta["event_time"],
         document=document,
-        validator=Draft202012Validator(document),
+        validator=EventValidator(document),
     )
 
 

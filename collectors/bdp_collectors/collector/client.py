@@ -49,7 +49,7 @@ def parse_page(body: bytes | bytearray, content_type: str) -> Page:
         raise ApiError("bad_body", f"expected JSON, got Content-Type {content_type or 'none'}")
     try:
         data = json.loads(body)
-    except (ValueError, RecursionError) as error:  # UnicodeDecodeError, 4300+ digit integers
+    except (ValueError, RecursionError) as error:  # not UTF-8, 4300+ digit ints, deep nesting
         raise ApiError("bad_body", f"response is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise ApiError("bad_body", "response is not a JSON object")

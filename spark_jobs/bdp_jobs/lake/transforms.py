@@ -10,7 +10,7 @@ from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from bdp_jobs.schemas import EventSchema
 
@@ -21,6 +21,9 @@ LATE = "_late"
 _PARSED = "_parsed"
 _CORRUPT = "_corrupt_record"
 FUTURE = "future"
+# An RFC 3339 date-time (JSON Schema's format), which names its offset: Spark's cast would also
+# take a time without one, in the session time zone, or a bare date. (Java regex: \z is the end.)
+DATE_TIME = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\z"
 # What a rejected row keeps: the record as Kafka held it, and why it was refused.
 REJECT_COLUMNS = ("topic", "partition", "offset", "timestamp", "key", "value", REASON)
 
@@ -64,7 +67,13 @@ def parse_events(
         ]
     )
     value = F.col("value").cast("string")
-    parsed = F.from_json(value, text, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT})
+    options = {
+        "mode": "PERMISSIVE",
+        "columnNameOfCorruptRecord": _CORRUPT,
+        # JSON has no NaN or Infinity, which Spark reads by default (also "NaN" as a double).
+        "allowNonNumericNumbers": "false",
+    }
+    parsed = F.from_json(value, text, options)
     frame = kafka_rows.withColumn("key", F.col("key").cast("string")).withColumn("value", value)
     frame = frame.withColumn(_PARSED, parsed)
     typed = [
@@ -79,18 +88,27 @@ def parse_events(
         *typed,
         F.col(f"{_PARSED}.{EVENT_ID}").alias(EVENT_ID),
     )
-    bad_time = [F.col(f"{_PARSED}.{n}").isNotNull() & F.col(n).isNull() for n in schema.timestamps]
+    bad_time = [
+        F.col(f"{_PARSED}.{n}").isNotNull()
+        & (F.col(n).isNull() | ~F.col(f"{_PARSED}.{n}").rlike(DATE_TIME))
+        for n in schema.timestamps
+    ]
+    # A number past a double's range (1e400) is still read, as Infinity.
+    doubles = [f.name for f in schema.struct.fields if isinstance(f.dataType, DoubleType)]
+    too_large = [F.col(n).isin(float("inf"), float("-inf")) for n in doubles]
     missing = [F.col(n).isNull() for n in schema.required]
     collected = F.least(F.unix_micros(F.col("timestamp")), F.lit(_micros(now)))
     skew = max_future_skew // timedelta(microseconds=1)
     future = F.unix_micros(F.col(schema.event_time)) > collected + F.lit(skew)
     reason = (
         F.when(F.col("value").isNull(), F.lit("empty value"))
+        .when(~F.is_valid_utf8(F.col("value")), F.lit("the value is not UTF-8 text"))
         .when(
             F.col(_PARSED).isNull() | F.col(f"{_PARSED}.{_CORRUPT}").isNotNull(),
             F.lit("not a JSON object with the schema's types"),
         )
         .when(_any(bad_time), F.lit("a date-time property is not an ISO-8601 instant"))
+        .when(_any(too_large), F.lit("a number property is out of a double's range"))
         .when(F.col(EVENT_ID).isNull(), F.lit("no event_id"))
         .when(_any(missing), F.lit("a required property is missing or null"))
         .when(future, F.lit(future_reason(schema, max_future_skew)))
