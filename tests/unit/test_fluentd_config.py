@@ -306,7 +306,7 @@ def test_opensearch_output(config):
     assert params["hosts"] == "de-os-coordinator:9200"
     assert params["scheme"] == "https"
     assert params["ca_file"] == DEFAULTS["fluentd_opensearch_ca_file"]
-    assert unquote(params["user"]) == "log-writer"
+    assert unquote(params["user"]) == "log_writer"
     assert unquote(params["password"]) == OPENSEARCH_PASSWORD
     assert params["index_name"] == "logs-${service}-%Y.%m.%d"
     buffer = output.only("buffer")

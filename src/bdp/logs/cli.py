@@ -45,7 +45,7 @@ def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
             "no OpenSearch password: set BDP_OPENSEARCH_PASSWORD or pass --password-file"
         )
     ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
-    lab_ca = repo_root() / "build" / "pki" / inventory.resolve().name / "ca.crt"
+    lab_ca = repo_root() / "build" / "pki" / inventory.resolve().name / "opensearch-ca.crt"
     if not ca_file and is_lab_inventory(inventory) and lab_ca.exists():
         ca_file = str(lab_ca)
     return Endpoint(url, args.user, password, ca_file)
