@@ -18,6 +18,13 @@ from helpers import REPO, run_tool
 ROLE = REPO / "roles" / "fluentd"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 BUFFER_DIR = DEFAULTS["fluentd_buffer_dir"]
+# The files the rendered host (a kafka and fluentd host) tails, in the role's order.
+SOURCES = [
+    source
+    for group, sources in DEFAULTS["fluentd_service_logs"].items()
+    if group in {"all", "kafka", "fluentd"}
+    for source in sources
+]
 HOST = "de-kafka-cluster-1"
 # Characters that a naive quoting would break: quote, backslash, " #" (comment) and #{}.
 OPENSEARCH_PASSWORD = "os'pa\\ss #{x} w"
@@ -37,6 +44,7 @@ INVENTORY = {
         },
         "children": {
             "kafka": {"hosts": {f"de-kafka-cluster-{i}": {} for i in (1, 2, 3)}},
+            "fluentd": {"hosts": {f"de-kafka-cluster-{i}": {} for i in (1, 2, 3)}},
             "opensearch_coordinator": {"hosts": {"de-os-coordinator": {}}},
         },
     }
@@ -46,6 +54,7 @@ VARIANTS = {
     "default": {},
     "no-opensearch": {"fluentd_opensearch_enabled": False},
     "no-kafka": {"fluentd_kafka_enabled": False},
+    "forwarder": {"fluentd_aggregator": False},
 }
 FACTS = {"distribution": "Debian", "distribution_release": "bookworm"}
 
@@ -148,7 +157,10 @@ def rendered(tmp_path_factory) -> dict[str, str]:
                     "hosts": HOST,
                     "connection": "local",
                     "gather_facts": False,
-                    "vars_files": [str(ROLE / "defaults" / "main.yml")],
+                    "vars_files": [
+                        str(ROLE / "defaults" / "main.yml"),
+                        str(ROLE / "vars" / "main.yml"),
+                    ],
                     "tasks": tasks,
                 }
             ]
@@ -194,7 +206,7 @@ def test_one_forward_input_on_the_hosts_address(config):
 
 def test_one_tail_input_per_source_with_its_own_position_file(config):
     tails = config.find("source", **{"@type": "tail"})
-    sources = DEFAULTS["fluentd_tail_sources"]
+    sources = SOURCES
     assert [t.params["path"] for t in tails] == [s["path"] for s in sources]
     positions = [t.params["pos_file"] for t in tails]
     assert len(set(positions)) == len(sources)
@@ -207,7 +219,7 @@ def test_one_tail_input_per_source_with_its_own_position_file(config):
 
 def test_java_sources_join_continuation_lines_and_read_level_and_logger(config):
     contract = label_named(config, "@CONTRACT")
-    java = [s for s in DEFAULTS["fluentd_tail_sources"] if s["format"] == "java"]
+    java = [s for s in SOURCES if s["format"] == "java"]
     tails = [
         t
         for t in config.find("source", **{"@type": "tail"})
@@ -253,7 +265,7 @@ def test_java_sources_join_continuation_lines_and_read_level_and_logger(config):
 
 def test_jsonl_sources_keep_lines_that_are_not_json(config):
     contract = label_named(config, "@CONTRACT")
-    for source in (s for s in DEFAULTS["fluentd_tail_sources"] if s["format"] == "jsonl"):
+    for source in (s for s in SOURCES if s["format"] == "jsonl"):
         tail = config.only("source", **{"@type": "tail", "path": source["path"]})
         assert tail.only("parse").params["@type"] == "none"
         parser = next(
@@ -359,6 +371,21 @@ def test_disabled_outputs_are_left_out(rendered):
     assert "kafka2" not in rendered["no-kafka"]
     copy = label_named(without_kafka, "@CONTRACT").only("match", **{"@type": "copy"})
     assert [s.params["@label"] for s in copy.find("store")] == ["@OPENSEARCH"]
+
+
+def test_a_forwarder_sends_every_record_to_the_aggregators_only(rendered):
+    forwarder = parse_fluentd(rendered["forwarder"])
+    contract = label_named(forwarder, "@CONTRACT")
+    out = contract.only("match", **{"@type": "forward"})
+    assert out.params["require_ack_response"] == "true"
+    servers = [(s.params["name"], s.params["host"], s.params["port"]) for s in out.find("server")]
+    assert servers == [
+        (f"de-kafka-cluster-{i}", f"10.0.0.2{i}", str(DEFAULTS["fluentd_forward_port"]))
+        for i in (1, 2, 3)
+    ]
+    assert out.only("buffer").params["path"].startswith(f"{BUFFER_DIR}/")
+    assert out.only("buffer").params["retry_forever"] == "true"
+    assert "opensearch" not in rendered["forwarder"] and "kafka2" not in rendered["forwarder"]
 
 
 def test_fluentds_own_log_stays_out_of_the_pipeline(config):
