@@ -44,6 +44,39 @@ def rolling_restart_under_load(
         worker.join()
 
 
+OPENSEARCH_COORDINATOR = "de-os-coordinator"
+OPENSEARCH_HOSTS = ["de-os-manager", OPENSEARCH_COORDINATOR, "de-os-data1", "de-os-data2"]
+# The copy of the cluster's CA certificate the opensearch play keeps on the control machine.
+OPENSEARCH_CA = REPO / "build" / "pki" / "lab" / "opensearch-ca.crt"
+OPENSEARCH_PASSWORDS = {
+    "admin": "vault_opensearch_admin_password",
+    "log_writer": "vault_opensearch_log_writer_password",
+    "log_reader": "vault_opensearch_log_reader_password",
+}
+
+
+def opensearch(
+    method: str,
+    path: str,
+    user: str | None = "admin",
+    password: str | None = None,
+    host: str = OPENSEARCH_COORDINATOR,
+    **options: Any,
+) -> requests.Response:
+    """A REST call to a lab OpenSearch node over HTTPS, verified with the cluster's CA, as
+    `user` with its vault password (or `password`), or anonymously when user is None."""
+    if user is not None and password is None:
+        password = lab_secret(OPENSEARCH_PASSWORDS[user])
+    return requests.request(
+        method,
+        f"https://{HOSTS[host].address}:9200{path}",
+        auth=(user, password) if user is not None else None,
+        verify=str(OPENSEARCH_CA),
+        timeout=60,
+        **options,
+    )
+
+
 def bdp_lab(*args: str):
     return run_tool("bdp", "lab", *args)
 

@@ -11,8 +11,8 @@ Unauthenticated access, where each refusal is tested:
   lets in), Redis, Airflow's REST API and its two log servers (worker and triggerer: they
   serve task logs to bearers of a JWT signed with the api-server's secret), the collectors'
   event API: test_service_refuses_unauthenticated_access below.
-- OpenSearch: skipped, it does not run in the lab (issue 5: the containers' RLIMIT_NOFILE
-  of 20000 fails its bootstrap checks; its role is on branch wip/opensearch).
+- OpenSearch (HTTPS with HTTP basic authentication on every node): no credentials and a wrong
+  password below; what each of its users may do: test_5b_opensearch.py.
 
 Known gaps: services the platform leaves open by design today. They are listed here rather
 than tested, because a test would have to assert that they accept anyone:
@@ -65,9 +65,11 @@ from labkit import (
     EVENT_API_HOST,
     HOSTS,
     MASTER,
+    OPENSEARCH_HOSTS,
     ansible,
     lab_secrets,
     on_host,
+    opensearch,
     stage,
 )
 
@@ -163,10 +165,11 @@ def event_api_without_token() -> None:
 
 
 def opensearch_without_credentials() -> None:
-    pytest.skip(
-        "OpenSearch does not run in the lab (issue 5: the containers' RLIMIT_NOFILE of 20000 "
-        "fails its bootstrap checks; its role is on branch wip/opensearch)"
-    )
+    for host in OPENSEARCH_HOSTS:
+        anonymous = opensearch("GET", "/_cluster/health", user=None, host=host)
+        assert anonymous.status_code == 401, f"{host}: {anonymous.text}"
+        wrong = opensearch("GET", "/_cluster/health", "admin", "wrong-password", host=host)
+        assert wrong.status_code == 401, f"{host}: {wrong.text}"
 
 
 REFUSALS: dict[str, Callable[[], None]] = {
@@ -398,7 +401,6 @@ EXPECTED_PORTS: dict[str, dict[int, str]] = {
         8713: "collector raid /status",
         8714: "collector ads /status",
     },
-    # OpenSearch does not run in the lab (issue 5): these are allowed, never seen there.
     "opensearch_cluster_manager": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
     "opensearch_coordinator": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
     "opensearch_data": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
