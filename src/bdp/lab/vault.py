@@ -54,11 +54,16 @@ def read_secret(settings: LabSettings, inventory: Path, name: str) -> str:
     return values[name]
 
 
-def lab_admin_password(inventory: Path, user: str, name: str) -> str | None:
-    """For the admin `user` of a lab inventory, the secret `name` of its vault; else None."""
-    if user != "admin" or not is_lab_inventory(inventory):
+def lab_secret(inventory: Path, name: str) -> str | None:
+    """The secret `name` of a lab inventory's vault; None for any other inventory."""
+    if not is_lab_inventory(inventory):
         return None
     return read_secret(load_lab(inventory).settings, inventory, name)
+
+
+def lab_admin_password(inventory: Path, user: str, name: str) -> str | None:
+    """For the admin `user` of a lab inventory, the secret `name` of its vault; else None."""
+    return lab_secret(inventory, name) if user == "admin" else None
 
 
 def random_secret(name: str) -> str:
