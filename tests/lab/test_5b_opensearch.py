@@ -95,8 +95,9 @@ def test_a_unit_without_the_open_file_limit_still_fails_the_check():
             "systemctl reset-failed opensearch; systemctl start opensearch",
         )
         wait_until(
-            lambda: opensearch("GET", "/_cluster/health", host=MANAGER).json()["number_of_nodes"]
-            == 4,
+            lambda: (
+                opensearch("GET", "/_cluster/health", host=MANAGER).json()["number_of_nodes"] == 4
+            ),
             180,
             "the coordinating node to rejoin",
         )

@@ -392,8 +392,8 @@ EXPECTED_PORTS: dict[str, dict[int, str]] = {
         9092: "Kafka CLIENT listener (SCRAM)",
         9093: "Kafka CONTROLLER listener (KRaft quorum, SASL/PLAIN)",
     },
-    # The fluentd implementation's forward input; the lab's rsyslog opens none.
-    "fluentd": {24224: "Fluentd forward input"},
+    # Log aggregators: the fluentd implementation's forward input, rsyslog's RELP input (lab).
+    "fluentd": {24224: "Fluentd forward input", 2514: "rsyslog RELP input of the forwarders"},
     "collectors": {
         8700: "event API simulator (on the group's first host)",
         8711: "collector game /status",
