@@ -188,17 +188,68 @@ def search(*args: str) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("host", [KAFKA_HOSTS[0]])
+def jvm_line(marker: str) -> str:
+    return f"[{datetime.now(UTC):%Y-%m-%d %H:%M:%S},000] WARN search probe {marker} (lab.test)"
+
+
+# Where each kind of host gets a WARN line into one of its services' logs: a service writing
+# its own log (PostgreSQL), or a line appended as that service's user.
+LOGGED_LINES = {
+    KAFKA_HOSTS[0]: ("kafka", lambda m: append_as("kafka", "/var/log/bdp/kafka/server.log", m)),
+    "spark-master-01": (
+        "hdfs-namenode",
+        lambda m: append_as("hdfs", "/var/log/bdp/hadoop/hdfs-namenode.log", m),
+    ),
+    "spark-worker-01": (
+        "hdfs-datanode",
+        lambda m: append_as("hdfs", "/var/log/bdp/hadoop/hdfs-datanode.log", m),
+    ),
+    "airflow-db-01": (
+        "postgresql",
+        lambda m: (
+            "cd /tmp && runuser -u postgres -- psql -q -c "
+            f"\"DO \\$\\$ BEGIN RAISE WARNING 'search probe {m}'; END \\$\\$\""
+        ),
+    ),
+}
+
+
+def append_as(user: str, path: str, marker: str) -> str:
+    return f"runuser -u {user} -- sh -c 'echo \"{jvm_line(marker)}\" >> {path}'"
+
+
+@pytest.mark.parametrize("host", LOGGED_LINES)
 def test_a_service_log_line_is_found_by_bdp_logs_search_within_a_minute(host):
+    service, command = LOGGED_LINES[host]
     marker = uuid.uuid4().hex
-    line = f"[{datetime.now(UTC):%Y-%m-%d %H:%M:%S},000] WARN search probe {marker} (lab.test)"
-    on_host(host, f"runuser -u kafka -- sh -c 'echo \"{line}\" >> /var/log/bdp/kafka/server.log'")
+    on_host(host, command(marker))
     started = time.monotonic()
     found = wait_until(
-        lambda: search("--service", "kafka", "--since", "10m", marker),
+        lambda: search("--service", service, "--since", "10m", marker),
         60,
         f"{marker} in OpenSearch",
         every=3,
     )
     print(f"\n[lab] {host}: found by bdp logs search after {time.monotonic() - started:.0f}s")
     assert [(record["host"], record["level"]) for record in found] == [(host, "WARN")]
+    stats = search("--stats", "--since", "10m", marker)
+    assert stats == [{"total": 1, "services": {service: 1}}]
+
+
+def test_a_record_longer_than_8_kib_is_kept_whole():
+    marker = uuid.uuid4().hex
+    message = f"long record {marker} " + "x" * 20000
+    record = json.dumps(
+        {"time": datetime.now(UTC).isoformat(), "host": "airflow-redis-01", "service": "lab-long",
+         "level": "INFO", "message": message, "context": {}}
+    )  # fmt: skip
+    path = "/var/log/bdp/lab-long/records.jsonl"
+    copied = run_tool(
+        "ansible", "-i", "inventories/lab", "airflow-redis-01", "-m", "ansible.builtin.copy",
+        "-a", f"dest={path} content={json.dumps(record + chr(10))}",
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout[-2000:]
+    found = wait_until(
+        lambda: search("--service", "lab-long", "--since", "10m", marker), 60, "the long record"
+    )
+    assert [record["message"] for record in found] == [message]
