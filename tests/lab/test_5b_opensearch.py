@@ -244,6 +244,7 @@ def test_a_record_longer_than_8_kib_is_kept_whole():
          "level": "INFO", "message": message, "context": {}}
     )  # fmt: skip
     path = "/var/log/bdp/lab-long/records.jsonl"
+    on_host("airflow-redis-01", "mkdir -p /var/log/bdp/lab-long")
     copied = run_tool(
         "ansible", "-i", "inventories/lab", "airflow-redis-01", "-m", "ansible.builtin.copy",
         "-a", f"dest={path} content={json.dumps(record + chr(10))}",
