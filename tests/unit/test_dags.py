@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 from helpers import REPO
 
@@ -18,7 +19,8 @@ print(json.dumps({"dags": sorted(bag.dag_ids), "errors": bag.import_errors}))
 def parse(folder) -> dict:
     env = {
         **os.environ,
-        "AIRFLOW_HOME": str(folder / ".airflow"),
+        # Outside the DAG folder: the airflow role copies that folder to the hosts as it is.
+        "AIRFLOW_HOME": tempfile.mkdtemp(prefix="airflow-home-"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         # As the airflow role's environment does: DAGs import their own packages.
         "PYTHONPATH": str(folder),
