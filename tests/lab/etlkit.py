@@ -6,8 +6,7 @@ from datetime import date
 
 from etl_expected import compare, declarations, expected_day
 
-from helpers import run_tool
-from labkit import AIRFLOW_API, on_host, shell_stdout
+from labkit import AIRFLOW_API, copy_job, on_host, shell_stdout
 
 WORKER = "spark-worker-01"  # an Airflow worker: the ETL's settings, jars and drivers are there
 RUN_TIMEOUT_S = 900
@@ -42,10 +41,7 @@ def task(api, source: str, run_id: str, task_id: str) -> dict:
 
 def stored_outputs(days: list[str]) -> list[dict]:
     """Every row the destinations hold for `days` (Spark in local mode on the worker)."""
-    run_tool(
-        "ansible", "-i", "inventories/lab", WORKER, "-m", "ansible.builtin.copy", "-a",
-        f"src=tests/lab/jobs/etl_outputs.py dest={OUTPUTS_JOB} mode=0644",
-    )  # fmt: skip
+    copy_job(WORKER, "etl_outputs.py", OUTPUTS_JOB)
     command = (
         "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]' --deploy-mode client"
         " --jars '/opt/bdp/mariadb-jdbc/jars/*.jar'"

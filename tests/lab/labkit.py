@@ -187,17 +187,21 @@ def event_api_config() -> dict:
     )
 
 
+def copy_job(host: str, job: str, dest: str) -> None:
+    """Copy tests/lab/jobs/<job> to `dest` on a lab host."""
+    copied = ansible(
+        host, "-m", "ansible.builtin.copy", "-a", f"src=tests/lab/jobs/{job} dest={dest} mode=0644"
+    )
+    assert copied.returncode == 0, copied.stdout[-2000:]
+
+
 LAKE_INVENTORY_OUT = "/user/spark/lake-inventory"
 
 
 def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
     """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late."""
     on_host(MASTER, f"mkdir -p {WORK} && chown spark {WORK}")  # on_master runs in WORK
-    copied = ansible(
-        MASTER, "-m", "ansible.builtin.copy", "-a",
-        f"src=tests/lab/jobs/lake_inventory.py dest={WORK}/ mode=0644",
-    )  # fmt: skip
-    assert copied.returncode == 0, copied.stdout[-2000:]
+    copy_job(MASTER, "lake_inventory.py", f"{WORK}/")
     as_spark(
         "spark-submit --deploy-mode cluster lake_inventory.py "
         f"/lake {','.join(sources)} {LAKE_INVENTORY_OUT}"

@@ -13,8 +13,8 @@ from labkit import (
     HOSTS,
     KAFKA_HOSTS,
     OPENSEARCH_HOSTS,
-    ansible,
     bdp_lab,
+    copy_job,
     on_host,
     opensearch,
     rolling_restart_under_load,
@@ -42,11 +42,7 @@ class Drill:
     def start(self, records: int = RECORDS) -> None:
         """Write `records` numbered records on WRITER, RECORDS_PER_SECOND a second, in the
         background; the first goes out at once so that the index exists."""
-        copied = ansible(
-            WRITER, "-m", "ansible.builtin.copy", "-a",
-            f"src=tests/lab/jobs/numbered_log_records.py dest={GENERATOR} mode=0644",
-        )  # fmt: skip
-        assert copied.returncode == 0, copied.stdout[-2000:]
+        copy_job(WRITER, "numbered_log_records.py", GENERATOR)
         on_host(
             WRITER,
             f"mkdir -p {DRILL_DIR} && nohup python3 {GENERATOR} {DRILL_DIR}/{self.service}.jsonl "
