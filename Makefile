@@ -68,13 +68,13 @@ demo: setup mirror lab-up deploy ## the main job: mirror, lab, deploy, ingest, d
 	$(BIN)/bdp demo -i $(INVENTORY)
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench
-	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench
+	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench ansible/plugins
+	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench ansible/plugins
 	$(BIN)/ansible-lint --nocolor -q
 
 test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -q -m "not lab"
+	$(BIN)/pytest -q -m "not lab" -n auto
 
 test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), services, ingestion, failures
 	$(BIN)/pytest -q -m "lab and not slow" -s --durations=20
