@@ -20,6 +20,7 @@ import sys
 import time
 
 from labhost import report, say
+from playbook_profile import task_times, totals
 
 from helpers import play_recap, playbook_report, run_playbook, run_tool
 
@@ -43,8 +44,9 @@ def bdp_lab(action: str) -> float:
     return time.monotonic() - started
 
 
-def site_yml(what: str) -> tuple[float, dict[str, int]]:
-    """Seconds of one site.yml run and the changed count of each host that changed anything."""
+def site_yml(what: str) -> tuple[float, dict[str, int], dict[str, dict[str, float]]]:
+    """Seconds of one site.yml run, the changed count of each host that changed anything,
+    and where the time went (seconds per role and per kind of task)."""
     say(f"site.yml, {what}")
     started = time.monotonic()
     result = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
@@ -52,7 +54,12 @@ def site_yml(what: str) -> tuple[float, dict[str, int]]:
     if result.returncode != 0:
         sys.exit(f"bench: site.yml ({what}) failed:\n{playbook_report(result)}")
     recap = play_recap(result.stdout)
-    return seconds, {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+    changed = {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+    times = task_times(result.stdout)
+    profile = {by: dict(totals(times, by)) for by in ("role", "kind")}
+    for by, seconds_by in profile.items():
+        say(f"{what}, seconds per {by}: " + ", ".join(f"{k} {v}" for k, v in seconds_by.items()))
+    return seconds, changed, profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(WARNING_PAUSE)
         bdp_lab("destroy")
         results["lab_create_s"] = round(bdp_lab("create"), 1)
-        fresh_seconds, _ = site_yml("fresh hosts")
+        fresh_seconds, _, results["site_yml_fresh_profile"] = site_yml("fresh hosts")
         results["site_yml_fresh_s"] = round(fresh_seconds, 1)
-    seconds, changed = site_yml("idempotent re-run")
+    seconds, changed, results["site_yml_rerun_profile"] = site_yml("idempotent re-run")
     if changed:
         say(f"the re-run changed tasks on: {changed}")
     results["site_yml_rerun_s"] = round(seconds, 1)
