@@ -180,7 +180,7 @@ def test_service_records_and_kafka_log_lines_reach_platform_logs():
         f"logging.getLogger('probe').error('service record {marker}', "
         "extra={'context': {'n': 1}})"
     )
-    on_host(BROKER, f'chdir=/var/tmp/bdp-logprobe python3 -c "{probe}"')
+    on_host(BROKER, f'python3 -c "{probe}"', cwd="/var/tmp/bdp-logprobe")
     line = f"[2026-11-22 10:00:00,123] WARN appended line {marker} (lab.test)"
     on_host(BROKER, f"runuser -u kafka -- sh -c 'echo \"{line}\" >> /var/log/bdp/kafka/server.log'")
     wanted, deadline, found = 2, time.monotonic() + 90, {}
