@@ -6,6 +6,7 @@ The suite's files are numbered because they build on each other: deploy first, t
 what needs a deployed platform, then the failure commands (9).
 """
 
+import logging
 import os
 import shutil
 import time
@@ -13,6 +14,10 @@ import time
 import pytest
 
 from labkit import LAB, bdp_lab, stage
+
+# The Kafka client logs every reconnect, and the drills stop brokers on purpose: its lines
+# buried the tests' own output (assertions say what went wrong).
+logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
 
 @pytest.fixture(scope="session", autouse=True)
