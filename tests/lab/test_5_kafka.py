@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from helpers import REPO, run_tool
@@ -161,8 +161,21 @@ def test_rolling_restart_keeps_every_acknowledged_number_exactly_once():
     assert sorted(numbers) == list(range(sent))
 
 
+def consumer_at_end(topic: str) -> KafkaConsumer:
+    """A consumer of every partition of `topic`, placed after its last record: what it reads
+    next was written after this call, however much the topic already holds."""
+    consumer = KafkaConsumer(**admin(), group_id=None)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_end()
+    for partition in partitions:
+        consumer.position(partition)  # resolves the end offsets now, before anything is written
+    return consumer
+
+
 def test_service_records_and_kafka_log_lines_reach_platform_logs():
     marker = uuid.uuid4().hex
+    consumer = consumer_at_end("platform-logs")
     on_host(BROKER, "mkdir -p /var/tmp/bdp-logprobe")
     copied = run_tool(
         "ansible",
@@ -184,9 +197,6 @@ def test_service_records_and_kafka_log_lines_reach_platform_logs():
     line = f"[2026-11-22 10:00:00,123] WARN appended line {marker} (lab.test)"
     on_host(BROKER, f"runuser -u kafka -- sh -c 'echo \"{line}\" >> /var/log/bdp/kafka/server.log'")
     wanted, deadline, found = 2, time.monotonic() + 90, {}
-    consumer = KafkaConsumer(
-        "platform-logs", **admin(), group_id=None, auto_offset_reset="earliest"
-    )
     try:
         while len(found) < wanted and time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=2000).values():
