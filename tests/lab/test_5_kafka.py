@@ -247,13 +247,3 @@ def test_broker_formatted_for_another_cluster_stops_the_play():
         on_host(broker, f"rm -rf {data} && mv {data}.saved {data} && systemctl start kafka")
     healed = kafka_play()  # waits on the health gates until broker 3 has caught up
     assert healed.returncode == 0, healed.stdout[-3000:]
-
-
-def test_shipper_keeps_records_on_disk_while_opensearch_is_unreachable():
-    spool = on_host(BROKER, "ls /var/lib/bdp/log-shipper")
-    if "bdp-opensearch" not in spool:
-        pytest.skip("OpenSearch answers, so nothing waits on disk")
-    queue_files = [name for name in spool.split() if name.startswith("bdp-opensearch.0")]
-    assert queue_files, spool  # records spilled to the disk queue, none dropped
-    journal = on_host(BROKER, "journalctl -u rsyslog --no-pager | grep -m1 suspended")
-    assert "action 'bdp_opensearch' suspended" in journal
