@@ -14,7 +14,7 @@ BENCH_ARGS  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
-# Debian packages the control machine needs for the lab (DESIGN D4).
+# Debian packages the control machine needs for the lab.
 CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
                     util-linux maven
 

@@ -1,4 +1,4 @@
-"""bdp_etl_<source>: the daily ETL of one event source (DESIGN D6), one DAG per source.
+"""bdp_etl_<source>: the daily ETL of one event source, one DAG per source.
 
 The run of the data interval [D, D+1) in the platform time zone processes day D, so the run
 for D starts just after midnight of D+1 ("yesterday"). Per run:

@@ -1,4 +1,4 @@
-"""Daily ETL of one source and one day (DESIGN D6): raw lake day -> declared output datasets.
+"""Daily ETL of one source and one day: raw lake day -> declared output datasets.
 
 Run with spark-submit on YARN (see spark_jobs/README.md, "Daily ETL"). Steps:
 1. read /lake/raw/<source>/dt=D (only with its _SUCCESS); rows breaking the event schema and

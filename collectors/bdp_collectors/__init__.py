@@ -1,3 +1,3 @@
-"""Event API simulator and collectors of the platform's event sources (DESIGN D5)."""
+"""Event API simulator and collectors of the platform's event sources."""
 
 SOURCES = ("game", "lodging", "raid", "ads")

@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = config_parser(
         "python -m bdp_collectors.api",
         "Serve the deterministic event streams of game, lodging, raid and ads over HTTP "
-        "with cursor pagination, pacing and faults (DESIGN D5).",
+        "with cursor pagination, pacing and faults.",
     )
     return parser.parse_args(argv)
 

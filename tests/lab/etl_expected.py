@@ -1,5 +1,5 @@
 """What the daily ETL must output for one day, computed in plain Python from the simulator's
-known events; the lab test holds MySQL, Cassandra and the curated lake to it (issue 8).
+known events; the lab test holds MySQL, Cassandra and the curated lake to it.
 
 A second implementation of the rules in schemas/datasets/*.yml, schemas/README.md,
 spark_jobs/README.md and the transforms' docstrings. It shares no code with
@@ -32,7 +32,7 @@ from bdp_collectors.simulator.stream import expected
 Row = dict[str, Any]
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 RUN_ID = "run_id"
-# The rules' parameters as the datasets' documentation states them (DESIGN D5 for the clicks).
+# The rules' parameters as the datasets' documentation states them.
 TELEPORT_DISTANCE = 2000.0
 CHEATER_CHAMPIONS = frozenset({"Nox"})
 REPEAT_CLICK = timedelta(seconds=60)

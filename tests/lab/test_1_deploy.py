@@ -25,7 +25,7 @@ def test_host_names_resolve_on_the_control_machine(lab):
 
 def assert_no_secret_shown(run) -> None:
     """Before anything prints the run's output: Ansible must never show a vault value
-    (issue 9's security checks; site.yml handles every secret)."""
+    (site.yml handles every secret)."""
     leaked = found_secrets(lab_secrets(), (run.stdout + run.stderr).encode())
     assert not leaked, f"site.yml printed the values of {leaked}"
 

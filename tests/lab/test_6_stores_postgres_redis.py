@@ -108,7 +108,7 @@ def test_celery_round_trip_through_the_broker_as_the_client_user():
 # The airflow user's password as deployed on the Airflow host, read there from the database
 # URL in airflow.env (percent-encoded there; the lab's generated passwords need no encoding).
 # Never templated into the command: the host's journal keeps every module invocation's
-# arguments, and issue 9's security checks look there for secrets.
+# arguments, and the security checks (test_9b_security.py) look there for secrets.
 DEPLOYED_PASSWORD = (
     '"$(. /etc/bdp/airflow/airflow.env; url=${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN#*://airflow:}; '
     'printf %s "${url%%@*}")"'

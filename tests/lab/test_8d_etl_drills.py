@@ -1,4 +1,4 @@
-"""Failure drills on the daily ETL (issue 9): a Cassandra node killed during the Cassandra load,
+"""Failure drills on the daily ETL: a Cassandra node killed during the Cassandra load,
 a DataNode killed during an ETL run, the Celery worker running spark-submit killed mid-job.
 
 Each drill reruns the game day 2026-11-01, kills one process hard (SIGKILL) at a chosen step

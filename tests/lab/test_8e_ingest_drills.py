@@ -1,4 +1,4 @@
-"""Failure drills on ingestion (issue 9): a Kafka broker killed, a DataNode killed, the lake
+"""Failure drills on ingestion: a Kafka broker killed, a DataNode killed, the lake
 writer killed mid-batch, each while game events flow API -> collector -> Kafka -> lake.
 
 Each drill runs its own fault-free stream (tests/lab/streamkit.py: its own seed, so its own

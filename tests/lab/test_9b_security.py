@@ -1,4 +1,4 @@
-"""Security checks of the deployed lab (issue 9, DESIGN D8): every service that can require
+"""Security checks of the deployed lab: every service that can require
 authentication refuses clients without it, no secret is in clear text in the repository, in
 Ansible's output or in any host's logs, and only the intended ports listen on each host.
 

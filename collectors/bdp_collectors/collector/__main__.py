@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = config_parser(
         "python -m bdp_collectors.collector",
         "Poll one source's event API, validate each event, and produce valid ones to "
-        "<source>.events and invalid ones to <source>.dlq (DESIGN D5).",
+        "<source>.events and invalid ones to <source>.dlq.",
     )
     parser.add_argument(
         "--stop-at-end",

@@ -1,1 +1,1 @@
-"""The daily ETL (DESIGN D6): output-dataset declarations and pure transforms per source."""
+"""The daily ETL: output-dataset declarations and pure transforms per source."""

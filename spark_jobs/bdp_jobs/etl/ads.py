@@ -1,7 +1,7 @@
 """ads: daily ad performance, viewer profiles and the ad text.
 
 Input: raw ads events (the schema's properties, `event_id`, `dt`). Every event is one
-impression; `click` marks a click, which counts only under the repeat-click rule (DESIGN D5).
+impression; `click` marks a click, which counts only under the repeat-click rule.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bdp_jobs.etl.frames import (
     sorted_map,
 )
 
-# DESIGN D5: a click less than this long after the viewer's previous click on the ad repeats it.
+# A click less than this long after the viewer's previous click on the ad repeats it.
 REPEAT_CLICK_SECONDS = 60
 # Viewing times are summed as decimals, exact whatever order the partitions add up in: in
 # doubles 17.423 + 1.412 + 11.665 makes 30.499999999999996, which would round down.
@@ -26,7 +26,7 @@ _SECONDS = "decimal(28,6)"
 
 
 def counted_clicks(events: DataFrame, window_seconds: int = REPEAT_CLICK_SECONDS) -> DataFrame:
-    """The events with a boolean `counted_click`: the click counts once (D5's 60-second rule).
+    """The events with a boolean `counted_click`: the click counts once (the 60-second rule).
 
     Rule: a click counts unless the same account clicked the same ad_id less than
     window_seconds before it, whether or not that earlier click counted (a burst of repeats

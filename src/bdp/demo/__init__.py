@@ -1,4 +1,4 @@
-"""`bdp demo`: the main job's last step, from simulated events to a report (DESIGN D8)."""
+"""`bdp demo`: the main job's last step, from simulated events to a report."""
 
 from bdp.demo.cli import register
 

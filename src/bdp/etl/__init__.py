@@ -1,4 +1,4 @@
-"""`bdp etl`: the daily ETL for operators, outside Airflow (DESIGN D6)."""
+"""`bdp etl`: the daily ETL for operators, outside Airflow."""
 
 from bdp.etl.cli import register
 

@@ -1,4 +1,4 @@
-"""`bdp ingest`: the state of event ingestion, API to Kafka to lake (DESIGN D5)."""
+"""`bdp ingest`: the state of event ingestion, API to Kafka to lake."""
 
 from bdp.ingest.cli import register
 

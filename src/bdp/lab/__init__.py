@@ -1,4 +1,4 @@
-"""`bdp lab`: the 13-host lab on one machine (DESIGN D4)."""
+"""`bdp lab`: the 13-host lab on one machine."""
 
 from bdp.lab.cli import register
 

@@ -1,4 +1,4 @@
-"""`bdp logs`: search the platform's logs in OpenSearch (DESIGN D7)."""
+"""`bdp logs`: search the platform's logs in OpenSearch."""
 
 from bdp.logs.cli import register
 

@@ -1,4 +1,4 @@
-"""Build the platform's own artifact mirror from package registries (DESIGN D3).
+"""Build the platform's own artifact mirror from package registries.
 
 Usage:
   bdp mirror build [--dest DIR] [--only hadoop,kafka,cassandra,opensearch,spark]

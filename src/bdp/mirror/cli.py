@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "mirror",
-        help="build or verify the offline artifact mirror (DESIGN D3)",
+        help="build or verify the offline artifact mirror",
         description=mirror.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,4 +1,4 @@
-"""The MySQL warehouse's schema migrations and daily partitions (DESIGN D2, D6).
+"""The MySQL warehouse's schema migrations and daily partitions.
 
 The mariadb role copies this package to the warehouse host, where it runs with the
 standard library and PyMySQL only: keep imports relative and third-party free, except

@@ -1,4 +1,4 @@
-"""One writer per declared kind (DESIGN D6); each replaces or upserts one day idempotently.
+"""One writer per declared kind; each replaces or upserts one day idempotently.
 
 `write` returns the rows the destination holds for the day after the write, read back from
 the store where it can count them by day (MySQL's partition, the lake's directory), so the
