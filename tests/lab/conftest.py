@@ -1,6 +1,7 @@
 """One lab for the whole lab suite: fresh hosts at the start, destroyed at the end.
 
-BDP_LAB_REUSE=1 runs the tests against the lab that is already up and leaves it up.
+BDP_LAB_REUSE=1 runs the tests against the lab that is already up and leaves it up;
+BDP_LAB_KEEP=1 leaves the lab the tests created up at the end (CI, whose machine is discarded).
 
 The suite's files are numbered because they build on each other: deploy first, then
 what needs a deployed platform, then the failure commands (9).
@@ -33,6 +34,8 @@ def lab():
     assert created.returncode == 0, created.stdout + created.stderr
     stage("bdp lab create (13 hosts)", started)
     yield LAB
+    if os.environ.get("BDP_LAB_KEEP") == "1":  # CI: the machine is discarded after the run
+        return
     started = time.monotonic()
     destroyed = bdp_lab("destroy")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
