@@ -7,7 +7,7 @@ import pytest
 from seccheck import found_secrets
 
 from helpers import play_recap, playbook_report, run_playbook
-from labkit import AIRFLOW_API, HOSTS, airflow_session, ansible, bdp_lab, lab_secrets, stage
+from labkit import HOSTS, ansible, bdp_lab, lab_secrets, stage
 
 pytestmark = pytest.mark.lab
 
@@ -48,24 +48,6 @@ def test_site_yml_deploys_then_changes_nothing(lab):
     assert second.returncode == 0, playbook_report(second)
     changed = {host: c["changed"] for host, c in play_recap(second.stdout).items() if c["changed"]}
     assert changed == {}, f"second run changed something: {changed}"
-
-
-def test_the_lab_creates_the_daily_etl_dags_paused_then_they_are_unpaused(lab):
-    """The lab's DAGs wait for the idempotence check above (production creates them unpaused);
-    unpaused here, they catch up on the completed days while the next tests run."""
-    api = airflow_session()
-    listed = api.get(
-        f"{AIRFLOW_API}/api/v2/dags", params={"dag_id_pattern": "bdp_etl_"}, timeout=30
-    )
-    assert listed.status_code == 200, listed.text
-    dags = {dag["dag_id"]: dag["is_paused"] for dag in listed.json()["dags"]}
-    assert dags == {f"bdp_etl_{s}": True for s in ("ads", "game", "lodging", "raid")}
-    for dag_id in dags:
-        answer = api.patch(
-            f"{AIRFLOW_API}/api/v2/dags/{dag_id}", json={"is_paused": False}, timeout=30
-        )
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["is_paused"] is False
 
 
 def test_java_17_only_where_a_jvm_service_runs(lab):

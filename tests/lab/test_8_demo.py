@@ -1,7 +1,7 @@
 """`bdp demo`, the last step of `make demo`, on the lab: it waits for the simulated days to be
-ingested and for the daily ETL's runs (unpaused by the deploy test), then its report must
-match the simulator's events. It runs before the ingest tests, whose late probe event adds to
-the game source what the simulator never served."""
+ingested and for the daily ETL's runs (unpaused by tests/lab/test_3b_daily_etl_starts.py),
+then its report must match the simulator's events. It runs before the ingest tests, whose
+late probe event adds to the game source what the simulator never served."""
 
 import re
 
