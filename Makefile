@@ -12,6 +12,10 @@ INVENTORY   ?= inventories/lab
 # bench/run_all.py's options, e.g. BENCH_ARGS="--deploy" or "--fresh-lab" (destroys the lab).
 BENCH_ARGS  ?=
 export PATH := $(abspath $(BIN)):$(PATH)
+# `$(call timed,NAME,COMMAND)` runs COMMAND; when BDP_STAGE_LOG names a file (.ci/run sets it),
+# appends "NAME<tab>seconds" to it for the run's table of stage times.
+timed = started=$$SECONDS; $(2); [ -z "$${BDP_STAGE_LOG:-}" ] || \
+        printf '%s\t%s\n' "$(1)" $$((SECONDS - started)) >> "$$BDP_STAGE_LOG"
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
 # Debian packages the control machine needs for the lab.
@@ -73,8 +77,8 @@ lint: setup ## ruff and ansible-lint
 	$(BIN)/ansible-lint --nocolor -q
 
 test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
-	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -q -m "not lab" -n auto
+	@$(call timed,make lint (ruff and ansible-lint),$(MAKE) --no-print-directory lint)
+	@$(call timed,unit tests (pytest -n auto),$(BIN)/pytest -q -m "not lab" -n auto)
 
 test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), services, ingestion, failures
 	$(BIN)/pytest -q -m "lab and not slow" -s --durations=20

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from helpers import REPO, run_tool
-from labkit import MASTER, WORK, ansible, as_spark, on_master
+from labkit import MASTER, WORK, as_spark, copy_job, on_master
 
 pytestmark = pytest.mark.lab
 
@@ -20,10 +20,9 @@ WEBHDFS = f"http://{MASTER}:9870/webhdfs/v1"
 
 @pytest.fixture(scope="module", autouse=True)
 def jobs_on_master():
-    ansible(MASTER, "-m", "ansible.builtin.file", "-a", f"path={WORK} state=directory mode=0755")
+    on_master(f"mkdir -p {WORK}")
     for job in JOBS.iterdir():
-        copied = ansible(MASTER, "-m", "ansible.builtin.copy", "-a", f"src={job} dest={WORK}/")
-        assert copied.returncode == 0, copied.stdout
+        copy_job(MASTER, job.name, f"{WORK}/")
 
 
 def application_id(output: str) -> str:

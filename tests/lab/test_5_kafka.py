@@ -19,6 +19,7 @@ from labkit import (
     on_host,
     read_all,
     rolling_restart_under_load,
+    write_on_host,
 )
 
 pytestmark = pytest.mark.lab
@@ -184,17 +185,11 @@ def test_service_records_and_kafka_log_lines_reach_platform_logs():
     marker = uuid.uuid4().hex
     consumer = consumer_at_end("platform-logs")
     on_host(BROKER, "mkdir -p /var/tmp/bdp-logprobe")
-    copied = run_tool(
-        "ansible",
-        "-i",
-        "inventories/lab",
+    write_on_host(
         BROKER,
-        "-m",
-        "ansible.builtin.copy",
-        "-a",
-        f"src={REPO}/src/bdp/platformlog.py dest=/var/tmp/bdp-logprobe/platformlog.py",
+        "/var/tmp/bdp-logprobe/platformlog.py",
+        (REPO / "src" / "bdp" / "platformlog.py").read_text(),
     )
-    assert copied.returncode == 0, copied.stdout
     probe = (
         "import logging, platformlog; platformlog.setup('lab-probe'); "
         f"logging.getLogger('probe').error('service record {marker}', "

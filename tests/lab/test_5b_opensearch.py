@@ -18,6 +18,7 @@ from labkit import (
     opensearch,
     service_active,
     wait_until,
+    write_on_host,
 )
 
 pytestmark = pytest.mark.lab
@@ -245,11 +246,7 @@ def test_a_record_longer_than_8_kib_is_kept_whole():
     )  # fmt: skip
     path = "/var/log/bdp/lab-long/records.jsonl"
     on_host("airflow-redis-01", "mkdir -p /var/log/bdp/lab-long")
-    copied = run_tool(
-        "ansible", "-i", "inventories/lab", "airflow-redis-01", "-m", "ansible.builtin.copy",
-        "-a", f"dest={path} content={json.dumps(record + chr(10))}",
-    )  # fmt: skip
-    assert copied.returncode == 0, copied.stdout[-2000:]
+    write_on_host("airflow-redis-01", path, record + "\n")
     found = wait_until(
         lambda: search("--service", "lab-long", "--since", "10m", marker), 60, "the long record"
     )

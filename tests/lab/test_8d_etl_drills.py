@@ -1,16 +1,18 @@
-"""Failure drills on the daily ETL: a Cassandra node killed during the Cassandra load,
-a DataNode killed during an ETL run, the Celery worker running spark-submit killed mid-job.
+"""Failure drills on the daily ETL: a DataNode killed during an ETL run and a Cassandra node
+killed during the same run's Cassandra load; the Celery worker running spark-submit killed
+mid-job.
 
-Each drill reruns the game day 2026-11-01, kills one process hard (SIGKILL) at a chosen step
+Each drill reruns the game day 2026-11-01, kills processes hard (SIGKILL) at chosen steps
 and lets the platform recover by itself (systemd restarts the service, Airflow retries the
 task). Each must end with the day published, one YARN application writing at a time, and the
-killed service healthy again; the last test then holds every destination to the simulator's
+killed services healthy again; the last test then holds every destination to the simulator's
 events (tests/lab/etl_expected.py): nothing lost, nothing duplicated.
 """
 
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -33,7 +35,7 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 9 minutes: make test-all
+pytestmark = pytest.mark.lab
 
 SOURCE, DAY = "game", "2026-11-01"
 TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"
@@ -64,48 +66,61 @@ def assert_published(report: dict) -> None:
             assert dataset["stored_rows"] == dataset["rows"], (name, dataset)
 
 
-def operator_run_with_a_kill(
-    drill: str, step: Callable[[dict], bool], host: str, unit: str, recovered: Callable[[], bool]
-) -> None:
-    """`bdp etl run` of the day; once its report reaches `step`, SIGKILL `unit` on `host`.
-    The run must publish the day, and the service come back by itself (systemd restarts it)."""
+@dataclass(frozen=True)
+class Kill:
+    """SIGKILL `unit` on `host` once the run's report shows `step`; `recovered` tells when the
+    service is back in service."""
+
+    step: Callable[[dict], bool]
+    host: str
+    unit: str
+    recovered: Callable[[], bool]
+
+
+def operator_run_with_kills(drill: str, kills: list[Kill]) -> None:
+    """`bdp etl run` of the day, with `kills` in turn as its report reaches their steps. The run
+    must publish the day, and each service come back by itself (systemd restarts it)."""
     run_id = f"drill-{drill}-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
     job = start_tool("bdp", "etl", "run", "--date", DAY, "--source", SOURCE, "--run-id", run_id)
+    restarted = []
     try:
-        wait_until(
-            lambda: (r := run_report(run_id)) and step(r), RUN_TIMEOUT_S, f"{drill}: step", 2
-        )
-        restarted = crash(host, unit)
-        print(f"[lab] {drill}: killed {unit} on {host} at {time.monotonic() - started:.0f} s")
+        for kill in kills:
+            wait_until(
+                lambda step=kill.step: (r := run_report(run_id)) and step(r),
+                RUN_TIMEOUT_S,
+                f"{drill}: the step before killing {kill.unit}",
+                2,
+            )
+            restarted.append(crash(kill.host, kill.unit))
+            print(f"[lab] {drill}: killed {kill.unit} on {kill.host} at "
+                  f"{time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
         output, _ = job.communicate(timeout=RUN_TIMEOUT_S)
     finally:
         job.kill()
     assert job.returncode == 0, output[-3000:]
     assert_published(run_report(run_id))
     assert len(applications()) >= 1 and not applications(LIVE_STATES)
-    wait_until(restarted, RECOVERY_TIMEOUT_S, f"{unit} on {host} restarted", every=10)
-    wait_until(recovered, RECOVERY_TIMEOUT_S, f"{unit} on {host} back in service", every=10)
+    for kill, back in zip(kills, restarted, strict=True):
+        wait_until(back, RECOVERY_TIMEOUT_S, f"{kill.unit} on {kill.host} restarted", every=10)
+        wait_until(kill.recovered, RECOVERY_TIMEOUT_S, f"{kill.unit} on {kill.host} back", every=10)
 
 
-def test_a_cassandra_node_killed_during_the_cassandra_load():
+def test_a_datanode_then_a_cassandra_node_killed_during_one_etl_run():
     started = time.monotonic()
-    # The report gains its datasets when the gate has passed: the writers start right after.
-    operator_run_with_a_kill(
-        "cassandra", lambda r: bool(r["datasets"]), "spark-worker-03", "cassandra",
-        lambda: shell_stdout(on_host("spark-worker-01", "nodetool status")).count("\nUN ") == 3,
+    operator_run_with_kills(
+        "datanode-cassandra",
+        [
+            # Raw counted: the staging, the curated lake and the reports are still to be written.
+            Kill(lambda r: bool(r["raw"]), "spark-worker-02", "hdfs-datanode",
+                 lambda: datanodes_live() == 3),
+            # The report gains its datasets when the gate has passed: the writers start next.
+            Kill(lambda r: bool(r["datasets"]), "spark-worker-03", "cassandra",
+                 lambda: shell_stdout(on_host("spark-worker-01", "nodetool status"))
+                 .count("\nUN ") == 3),
+        ],
     )  # fmt: skip
-    stage("drill: Cassandra node killed during the load", started)
-
-
-def test_a_datanode_killed_during_an_etl_run():
-    started = time.monotonic()
-    # Raw counted: the staging, the curated lake and the reports are still to be written.
-    operator_run_with_a_kill(
-        "datanode", lambda r: bool(r["raw"]), "spark-worker-02", "hdfs-datanode",
-        lambda: datanodes_live() == 3,
-    )  # fmt: skip
-    stage("drill: DataNode killed during an ETL run", started)
+    stage("drill: DataNode, then Cassandra node killed during an ETL run", started)
 
 
 def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
