@@ -45,9 +45,13 @@ RECOVERY_TIMEOUT_S = 600
 
 
 def run_report(run_id: str) -> dict | None:
-    """The run's report as the job last wrote it."""
+    """The run's report as the job last wrote it; None while it cannot be read. WebHDFS
+    redirects a read to a DataNode, which may be the one a drill has just killed."""
     path = EtlLayout("/lake", SOURCE, date.fromisoformat(DAY)).report(run_id)
-    answer = requests.get(f"{WEBHDFS}{path}?op=OPEN&user.name=spark", timeout=30)
+    try:
+        answer = requests.get(f"{WEBHDFS}{path}?op=OPEN&user.name=spark", timeout=30)
+    except requests.ConnectionError:
+        return None
     return answer.json() if answer.status_code == 200 else None
 
 
@@ -99,7 +103,7 @@ def operator_run_with_kills(drill: str, kills: list[Kill]) -> None:
     finally:
         job.kill()
     assert job.returncode == 0, output[-3000:]
-    assert_published(run_report(run_id))
+    assert_published(wait_until(lambda: run_report(run_id), 120, "the run's report", 2))
     assert len(applications()) >= 1 and not applications(LIVE_STATES)
     for kill, back in zip(kills, restarted, strict=True):
         wait_until(back, RECOVERY_TIMEOUT_S, f"{kill.unit} on {kill.host} restarted", every=10)
