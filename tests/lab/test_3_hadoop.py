@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from helpers import REPO, run_tool
-from labkit import MASTER, WORK, as_spark, copy_job, on_master
+from labkit import MASTER, WORK, as_spark, copy_job, on_host, on_master
 
 pytestmark = pytest.mark.lab
 
@@ -20,7 +20,7 @@ WEBHDFS = f"http://{MASTER}:9870/webhdfs/v1"
 
 @pytest.fixture(scope="module", autouse=True)
 def jobs_on_master():
-    on_master(f"mkdir -p {WORK}")
+    on_host(MASTER, f"mkdir -p {WORK}")
     for job in JOBS.iterdir():
         copy_job(MASTER, job.name, f"{WORK}/")
 

@@ -35,7 +35,7 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 9 minutes: make test-all
 
 SOURCE, DAY = "game", "2026-11-01"
 TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"

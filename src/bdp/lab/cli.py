@@ -53,7 +53,8 @@ def _boot(lab: Lab, hosts: tuple[LabHost, ...]) -> None:
         machines.boot(lab.settings, host)
     say(f"booting {len(hosts)} host(s); waiting for SSH")
     machines.wait_for_ssh(lab.settings, hosts)
-    say(f"{len(hosts)} host(s) answer SSH")
+    machines.settle(lab.settings, hosts)
+    say(f"{len(hosts)} host(s) booted and answer SSH")
 
 
 def cmd_create(args: argparse.Namespace) -> int:
