@@ -20,6 +20,8 @@ from helpers import REPO, play_recap, run_tool, start_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
 HOSTS = {host.name: host for host in LAB.hosts}
+# Programs the tests run on lab hosts (Spark jobs, log writers), copied there by copy_job.
+JOBS = REPO / "tests" / "lab" / "jobs"
 
 
 # (name, seconds) of every stage() so far, for the table at the end of the run.
@@ -158,16 +160,22 @@ _SSH_OPTIONS = (
 )  # fmt: skip
 
 
+def _ssh(host: str, remote: str, **run_options: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["ssh", *_SSH_OPTIONS, f"root@{HOSTS[host].address}", remote],
+        capture_output=True,
+        check=False,
+        **run_options,
+    )
+
+
 def on_host(host: str, command: str, *, cwd: str | None = None, check: bool = True) -> str:
     """Run a shell command as root on a lab host, over SSH with the key and pinned host keys
     that Ansible uses (a direct call: tests poll hosts often, and an ad-hoc Ansible run costs
     seconds). Returns a `host | rc=N >>` line, then what the command wrote to stdout and
     stderr; with `check`, a non-zero exit fails the test."""
     remote = f"cd {shlex.quote(cwd)} && {command}" if cwd else command
-    result = subprocess.run(
-        ["ssh", *_SSH_OPTIONS, f"root@{HOSTS[host].address}", remote],
-        capture_output=True, text=True, timeout=1800, check=False,
-    )  # fmt: skip
+    result = _ssh(host, remote, text=True, timeout=1800)
     output = f"{host} | rc={result.returncode} >>\n{result.stdout}{result.stderr}"
     if check:
         assert result.returncode == 0, output[-4000:]
@@ -178,12 +186,12 @@ def write_on_host(host: str, dest: str, content: str | bytes, mode: str = "0644"
     """Write `content` to the file `dest` on a lab host (its directory must exist), over the
     same SSH connection as on_host: an ad-hoc Ansible copy costs seconds per file."""
     quoted = shlex.quote(dest)
-    result = subprocess.run(
-        ["ssh", *_SSH_OPTIONS, f"root@{HOSTS[host].address}",
-         f"cat > {quoted}.part && chmod {mode} {quoted}.part && mv {quoted}.part {quoted}"],
+    result = _ssh(
+        host,
+        f"cat > {quoted}.part && chmod {mode} {quoted}.part && mv {quoted}.part {quoted}",
         input=content.encode() if isinstance(content, str) else content,
-        capture_output=True, timeout=300, check=False,
-    )  # fmt: skip
+        timeout=300,
+    )
     assert result.returncode == 0, f"{host}: writing {dest}: {result.stderr.decode()[-2000:]}"
 
 
@@ -230,7 +238,7 @@ def event_api_config() -> dict:
 def copy_job(host: str, job: str, dest: str) -> None:
     """Copy tests/lab/jobs/<job> to `dest` on a lab host: into it when `dest` ends with /."""
     target = f"{dest}{job}" if dest.endswith("/") else dest
-    write_on_host(host, target, (REPO / "tests" / "lab" / "jobs" / job).read_bytes())
+    write_on_host(host, target, (JOBS / job).read_bytes())
 
 
 LAKE_INVENTORY_OUT = "/user/spark/lake-inventory"

@@ -9,12 +9,11 @@ from collections import Counter
 
 import pytest
 
-from helpers import REPO, run_tool
-from labkit import MASTER, WORK, as_spark, copy_job, on_host, on_master
+from helpers import run_tool
+from labkit import JOBS, MASTER, WORK, as_spark, copy_job, on_host, on_master
 
 pytestmark = pytest.mark.lab
 
-JOBS = REPO / "tests" / "lab" / "jobs"
 WEBHDFS = f"http://{MASTER}:9870/webhdfs/v1"
 
 
