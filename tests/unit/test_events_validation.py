@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bdp_collectors import SOURCES
+from bdp.sources import platform_sources
 from bdp_collectors.classify import Accepted, Rejected, classify, reason_class
 from bdp_collectors.events import event_id, raw_event_id
 from bdp_collectors.schemas import SchemaFileError, build_schema, load_schema, parse_event_time
 from eventkit import SCHEMA_DIR
 
+SOURCES = platform_sources()
 NOT_UTC = "is not UTC ISO-8601 with milliseconds and Z"
 ALLOWED_TYPES = {"string", "integer", "number", "boolean"}
 GAME = {
@@ -41,6 +42,7 @@ def test_schema_files_follow_the_contract(source):
     assert document["x-bdp"] == {
         "source": source,
         "version": 1,
+        "position": document["x-bdp"]["position"],  # its own test: test_source_registry.py
         "entity_key": schema.entity_key,
         "event_time": "event_time",
     }
