@@ -7,15 +7,22 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-
-from bdp.lab.topology import load_lab
-from bdp.lab.vault import password_file
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-# Written by `bdp lab create`; Ansible needs it to read the lab's vault.yml.
-LAB_VAULT_PASSWORD = password_file(load_lab(REPO / "inventories" / "lab").settings)
+
+
+@cache
+def _lab_vault_password() -> Path:
+    """The file `bdp lab create` writes the lab vault's password to; Ansible needs it to read
+    the lab's vault.yml. Found on first use, not at import: bdp.lab imports Ansible, and with
+    the lab inventory's parse that would cost every unit test run that imports this module."""
+    from bdp.lab.topology import load_lab
+    from bdp.lab.vault import password_file
+
+    return password_file(load_lab(REPO / "inventories" / "lab").settings)
 
 
 def _tool(argv: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
@@ -23,8 +30,9 @@ def _tool(argv: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible" / "ansible.cfg"), NO_COLOR="1")
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     env.pop("ANSIBLE_FORCE_COLOR", None)
-    if LAB_VAULT_PASSWORD.exists():
-        env.setdefault("ANSIBLE_VAULT_PASSWORD_FILE", str(LAB_VAULT_PASSWORD))
+    password = _lab_vault_password()
+    if password.exists():
+        env.setdefault("ANSIBLE_VAULT_PASSWORD_FILE", str(password))
     return [str(BIN / argv[0]) if (BIN / argv[0]).exists() else argv[0], *argv[1:]], env
 
 
