@@ -14,8 +14,9 @@ from bdp_collectors.collector.status import Stats, status_handler
 from bdp_collectors.httpserve import make_server, serve_in_thread
 from bdp_collectors.schemas import default_schema_dir
 from bdp_collectors.simulator.config import ApiConfig, parse_api_config
+from bdp_collectors.simulator.registry import generators
 from bdp_collectors.simulator.service import EventApi
-from bdp_collectors.simulator.stream import GENERATORS, build_stream
+from bdp_collectors.simulator.stream import build_stream
 
 TOKEN = "test-token"
 SCHEMA_DIR = default_schema_dir()
@@ -64,7 +65,7 @@ class ScriptedRandom:
 @contextmanager
 def live_api(config: ApiConfig, fault_rng: Any = None, clock: Any = None) -> Iterator[str]:
     """The event API on 127.0.0.1 (any free port); yields its base URL."""
-    streams = {source: build_stream(source, config) for source in GENERATORS}
+    streams = {source: build_stream(source, config) for source in generators()}
     api = EventApi(config, streams, TOKEN, 0.0, clock or (lambda: 0.0), fault_rng)
     server = make_server("127.0.0.1", 0, api.handle)
     serve_in_thread(server)

@@ -1,3 +1,5 @@
-"""Event API simulator and collectors of the platform's event sources."""
+"""Event API simulator and collectors of the platform's event sources.
 
-SOURCES = ("game", "lodging", "raid", "ads")
+The sources are those with an event schema (schemas/events/, listed by `bdp.sources`); the
+simulator serves those with a generator (`simulator.registry`).
+"""

@@ -13,9 +13,10 @@ from bdp import platformlog
 from bdp_collectors.configfile import ConfigError, config_parser, read_json_object
 from bdp_collectors.httpserve import make_server
 from bdp_collectors.simulator.config import parse_api_config
+from bdp_collectors.simulator.registry import generators
 from bdp_collectors.simulator.service import EventApi
 from bdp_collectors.simulator.state import load_or_create_t0
-from bdp_collectors.simulator.stream import GENERATORS, build_stream
+from bdp_collectors.simulator.stream import build_stream
 
 log = logging.getLogger("bdp_collectors.api")
 
@@ -23,8 +24,8 @@ log = logging.getLogger("bdp_collectors.api")
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = config_parser(
         "python -m bdp_collectors.api",
-        "Serve the deterministic event streams of game, lodging, raid and ads over HTTP "
-        "with cursor pagination, pacing and faults.",
+        "Serve the deterministic event stream of every simulated source (one per generator "
+        "of bdp_collectors.simulator) over HTTP with cursor pagination, pacing and faults.",
     )
     return parser.parse_args(argv)
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     platformlog.setup("event-api")
     started = time.monotonic()
-    streams = {source: build_stream(source, config) for source in GENERATORS}
+    streams = {source: build_stream(source, config) for source in generators()}
     try:
         t0 = load_or_create_t0(config.state_file, time.time())
     except (OSError, ValueError) as error:

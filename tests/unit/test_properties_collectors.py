@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bdp_collectors import SOURCES
+from bdp.sources import platform_sources
 from bdp_collectors.classify import (
     MAX_NESTING,
     REASON_CLASSES,
@@ -30,6 +30,7 @@ from bdp_collectors.collector.records import Topics, page_records
 from bdp_collectors.events import canonical, event_id, raw_event_id, raw_text
 from bdp_collectors.schemas import default_schema_dir, load_schema
 
+SOURCES = platform_sources()
 SCHEMA_DIR = default_schema_dir()
 SCHEMAS = {source: load_schema(SCHEMA_DIR / f"{source}.json") for source in SOURCES}
 DOCUMENTS = {source: json.loads((SCHEMA_DIR / f"{source}.json").read_text()) for source in SOURCES}

@@ -11,18 +11,34 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bdp_collectors import SOURCES
+from bdp.sources import platform_sources
 from bdp_collectors.classify import Accepted, classify
 from bdp_collectors.events import canonical, event_id
 from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.config import ConfigError, parse_api_config
 from bdp_collectors.simulator.game import CHEATER_CHAMPION, MAX_STEP, TELEPORT_MIN
+from bdp_collectors.simulator.registry import generators, simulates
 from bdp_collectors.simulator.state import load_or_create_t0
 from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_collectors.simulator.timeline import day_bounds_ms, event_times
 from eventkit import SCHEMA_DIR, TOKEN, ScriptedRandom, api_config, live_api, parse_api
 
 SEOUL = ZoneInfo("Asia/Seoul")
+SOURCES = tuple(generators())  # the simulated sources
+
+
+def test_every_simulated_source_is_a_registered_one():
+    # A generator of a source without an event schema would make events nothing can validate.
+    assert set(SOURCES) <= set(platform_sources())
+    assert {"game", "lodging", "raid", "ads"} <= set(SOURCES)  # the lab and demos need them
+
+
+def test_a_source_has_one_generator():
+    with pytest.raises(ValueError, match="both simulate 'game'"):
+
+        @simulates("game")
+        class Another:
+            pass
 
 
 @pytest.fixture(scope="module")

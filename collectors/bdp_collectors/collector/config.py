@@ -1,12 +1,17 @@
 """Configuration of a collector process (JSON file, see collectors/README.md)."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bdp_collectors import SOURCES
 from bdp_collectors.collector.client import DEFAULT_MAX_RESPONSE_BYTES
 from bdp_collectors.configfile import ConfigError, get, get_int, get_number
+
+# A collector takes any source that has a schema: at start it loads schema_file and refuses one
+# of another source (collector/__main__.py). Here only the name's form is checked, the form
+# the registry of sources allows (it names topics, files and units).
+SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,11 @@ def parse_collector_config(
 ) -> CollectorConfig:
     """A CollectorConfig from the parsed JSON; ConfigError naming `where` and the key if invalid."""
     source = get(data, "source", str, where)
-    if source not in SOURCES:
-        raise ConfigError(f"{where}: 'source' must be one of {', '.join(SOURCES)}, got {source!r}")
+    if not SOURCE_NAME.match(source):
+        raise ConfigError(
+            f"{where}: 'source' must be a source name (a lowercase letter, then lowercase "
+            f"letters, digits or _), got {source!r}"
+        )
     endpoint = get(data, "endpoint", str, where)
     if not endpoint.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: 'endpoint' must be an http(s) URL, got {endpoint!r}")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bdp_collectors.simulator.audience import Person, audience
+from bdp_collectors.simulator.registry import simulates
 from bdp_collectors.simulator.text import sentence
 from bdp_collectors.simulator.timeline import ms_to_iso
 
@@ -26,6 +27,7 @@ class Ad:
     ad_text: str
 
 
+@simulates("ads")
 class AdsGenerator:
     text_field = "ad_text"
     text_parts = AD_WORDS

@@ -5,6 +5,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from bdp_collectors.simulator.registry import simulates
 from bdp_collectors.simulator.timeline import ms_to_iso
 
 CHAMPIONS = (
@@ -46,6 +47,7 @@ class Room:
     players: list[Player] = field(default_factory=list)
 
 
+@simulates("game")
 class GameGenerator:
     text_field = "input_key"
     text_parts = INPUT_WORDS

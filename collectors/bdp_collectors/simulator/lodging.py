@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bdp_collectors.simulator.audience import Person, audience
+from bdp_collectors.simulator.registry import simulates
 from bdp_collectors.simulator.text import sentence
 from bdp_collectors.simulator.timeline import ms_to_iso
 
@@ -33,6 +34,7 @@ def category_of(place: int) -> str:
     return CATEGORIES[place % len(CATEGORIES)]
 
 
+@simulates("lodging")
 class LodgingGenerator:
     text_field = "review_text"
     text_parts = REVIEW_WORDS

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from bdp_collectors.simulator.registry import simulates
 from bdp_collectors.simulator.text import sentence
 from bdp_collectors.simulator.timeline import ms_to_iso
 
@@ -38,6 +39,7 @@ class RaidSession:
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
+@simulates("raid")
 class RaidGenerator:
     text_field = "chat_text"
     text_parts = CHAT_WORDS

@@ -7,13 +7,9 @@ from typing import Any
 
 from bdp_collectors.classify import item_id
 from bdp_collectors.events import raw_text
-from bdp_collectors.simulator.ads import AdsGenerator
-from bdp_collectors.simulator.base import Generator
 from bdp_collectors.simulator.config import STREAM_FAULTS, ApiConfig, as_api_config, pick
 from bdp_collectors.simulator.faults import malformed, oversize, violate
-from bdp_collectors.simulator.game import GameGenerator
-from bdp_collectors.simulator.lodging import LodgingGenerator
-from bdp_collectors.simulator.raid import RaidGenerator
+from bdp_collectors.simulator.registry import generators
 from bdp_collectors.simulator.timeline import (
     day_bounds_ms,
     event_date,
@@ -22,12 +18,6 @@ from bdp_collectors.simulator.timeline import (
     ms_to_iso,
 )
 
-GENERATORS: dict[str, type[Generator]] = {
-    "game": GameGenerator,
-    "lodging": LodgingGenerator,
-    "raid": RaidGenerator,
-    "ads": AdsGenerator,
-}
 DUPLICATE_DISTANCE = 20  # a duplicate repeats one of this many previous valid items
 # Item kinds: valid ones, then the invalid ones with the reason class the collector gives them.
 # A source with a wrong clock sends `future` events (dead letters: later than collection time
@@ -82,10 +72,11 @@ class Expected:
 def build_stream(source: str, config: ApiConfig | Mapping[str, Any]) -> list[StreamItem]:
     """events_per_day * days items of `source`, a function of the config alone."""
     config = as_api_config(config)
-    if source not in GENERATORS:
-        raise ValueError(f"unknown source {source!r}; known: {', '.join(GENERATORS)}")
+    simulated = generators()
+    if source not in simulated:
+        raise ValueError(f"unknown source {source!r}; known: {', '.join(simulated)}")
     rng = random.Random(f"{config.seed}:{source}")
-    generator = GENERATORS[source]()
+    generator = simulated[source]()
     zone = config.zone
     times = event_times(rng, config.start_date, config.days, config.events_per_day, zone)
     stream_start = day_bounds_ms(config.start_date, zone)[0]

@@ -12,8 +12,7 @@ from bdp.ingest import probes
 from bdp.ingest.status import SourceStatus, as_table, summarise
 from bdp.inventory import add_inventory_argument, addresses, listing
 from bdp.lab.vault import lab_admin_password
-
-SOURCES = "game,lodging,raid,ads"
+from bdp.sources import platform_sources
 
 
 def kafka_password(args: argparse.Namespace, inventory: Path) -> str:
@@ -28,7 +27,8 @@ def kafka_password(args: argparse.Namespace, inventory: Path) -> str:
 def gather(args: argparse.Namespace) -> list[SourceStatus]:
     inventory = Path(args.inventory)
     resolved = listing(inventory)
-    sources = [s for s in args.sources.split(",") if s]
+    # By default every registered source, in the registry's (the collectors' placement) order.
+    sources = [s for s in (args.sources or ",".join(platform_sources())).split(",") if s]
     bootstrap = ",".join(f"{a}:{args.kafka_port}" for a in addresses(resolved, "kafka", inventory))
     password = kafka_password(args, inventory)
     namenode = f"http://{addresses(resolved, 'hdfs_namenode', inventory)[0]}:{args.namenode_port}"
@@ -58,7 +58,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def add_status_arguments(parser: argparse.ArgumentParser) -> None:
     """Where `gather` looks; `bdp demo` reuses them to wait for ingestion."""
-    parser.add_argument("--sources", default=SOURCES, help="default: %(default)s")
+    parser.add_argument(
+        "--sources",
+        help="comma-separated (default: every source of the registry, schemas/events)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per source")
     parser.add_argument("--kafka-user", default="admin", help="default: %(default)s")
     parser.add_argument("--kafka-port", type=int, default=9092, help="default: %(default)s")
