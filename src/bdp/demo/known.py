@@ -1,11 +1,8 @@
 """What the event API simulator served, by construction: the numbers the demo must match."""
 
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-
-from bdp.paths import repo_root
 
 
 @dataclass(frozen=True)
@@ -17,8 +14,7 @@ class Served:
 
 
 def served(source: str, api_config: dict[str, Any]) -> Served:
-    # The collectors ship to hosts as a plain package beside bdp, not inside it.
-    sys.path.insert(0, str(repo_root() / "collectors"))
+    # Imported here so that the simulator loads only for `bdp demo`, not for every bdp command.
     from bdp_collectors.simulator.stream import build_stream, expected
 
     known = expected(source, api_config)
