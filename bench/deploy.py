@@ -22,7 +22,7 @@ import time
 from labhost import report, say
 from playbook_profile import task_times, totals
 
-from helpers import play_recap, playbook_report, run_playbook, run_tool
+from bdp_testkit.helpers import play_recap, playbook_report, run_playbook, run_tool
 
 # A fresh site.yml took up to 23 minutes in the lab; run_playbook's default 30 would be too close.
 SITE_YML_TIMEOUT = 7200

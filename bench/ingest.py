@@ -26,14 +26,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from labhost import on_host, put_file, report, say  # first: it puts tests/lab on sys.path
-
-# isort: split
-import streamkit
-from streamkit import ADMIN_PROPERTIES, HOST, WORK
+from labhost import REPO, on_host, put_file, report, say
 
 from bdp_collectors.events import canonical
 from bdp_collectors.simulator.stream import build_stream, expected
+from bdp_testkit import streamkit
+from bdp_testkit.streamkit import ADMIN_PROPERTIES, HOST, WORK
 
 BENCH_TOPICS = {"bench.perf": 6, "bench.events": 6, "bench.dlq": 1}
 CHECKPOINT = "/lake/_checkpoints/lake-writer"
@@ -132,14 +130,27 @@ def commit_times(namenode: str, after_batch: int) -> list[tuple[float, dict[str,
     return sorted(found)
 
 
+def lab_endpoints() -> tuple[str, str, str]:
+    """The lab's NameNode URL, Kafka bootstrap list and Kafka admin password, found the way
+    `bdp ingest status` finds them (the inventory's groups, the lab's vault)."""
+    from bdp.inventory import addresses, listing
+    from bdp.lab.vault import lab_admin_password
+
+    inventory = REPO / "inventories" / "lab"
+    resolved = listing(inventory)
+    namenode = f"http://{addresses(resolved, 'hdfs_namenode', inventory)[0]}:9870"
+    bootstrap = ",".join(f"{address}:9092" for address in addresses(resolved, "kafka", inventory))
+    password = lab_admin_password(inventory, "admin", "vault_kafka_admin_password")
+    if password is None:
+        sys.exit(f"bench: {inventory} is not a lab inventory")
+    return namenode, bootstrap, password
+
+
 def latency(events: int, rate: float, seed: int) -> list[float]:
     """Seconds from API release to lake commit, one value per event."""
     from bdp.ingest.probes import hdfs_json, kafka_login, topic_offsets
-    from labkit import HOSTS, KAFKA_BOOTSTRAP, lab_secret
 
-    namenode = f"http://{HOSTS['spark-master-01'].address}:9870"
-    password = lab_secret("vault_kafka_admin_password")
-    bootstrap = ",".join(KAFKA_BOOTSTRAP)
+    namenode, bootstrap, password = lab_endpoints()
     before = topic_offsets(bootstrap, "admin", password, "game.events")
     last_batch = (hdfs_json(namenode, f"{CHECKPOINT}/bdp-state/latest.json") or {}).get(
         "batch_id", -1

@@ -10,10 +10,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "collectors"), str(REPO / "tests"), str(REPO / "tests" / "lab")]
+from bdp_testkit.helpers import run_tool
 
-from helpers import run_tool  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def say(message: str) -> None:

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-import streamkit
 from kafka import KafkaConsumer
 
 from bdp.lab.rootfs import ssh_dir
 from bdp.lab.topology import load_lab
 from bdp.lab.vault import read_secret, read_secrets
-from helpers import REPO, play_recap, run_tool, start_tool
+from bdp_testkit import streamkit
+from bdp_testkit.helpers import REPO, play_recap, run_tool, start_tool
 
 LAB = load_lab(REPO / "inventories" / "lab")
 HOSTS = {host.name: host for host in LAB.hosts}
@@ -299,7 +299,7 @@ def ingest_status() -> dict[str, dict]:
 
 def start_stream(port: int, api: dict[str, Any], topic: str, dlq: str):
     """Copy a second stream's configs to its host, reset its state and start it: its event API
-    and a collector run to the stream's end (tests/lab/streamkit.py). Returns the process,
+    and a collector run to the stream's end (tests/bdp_testkit/streamkit.py). Returns the process,
     which prints `seconds … rc …` when the collector is done."""
     on_host(streamkit.HOST, streamkit.WORK_DIR_COMMAND)
     for path, content in streamkit.files(port, api, topic, dlq).items():

@@ -6,7 +6,7 @@ import time
 import pytest
 from seccheck import found_secrets
 
-from helpers import play_recap, playbook_report, run_playbook
+from bdp_testkit.helpers import play_recap, playbook_report, run_playbook
 from labkit import HOSTS, ansible, bdp_lab, lab_secrets, stage
 
 pytestmark = pytest.mark.lab

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from helpers import REPO, play_recap, run_tool
+from bdp_testkit.helpers import REPO, play_recap, run_tool
 from labkit import LAB
 
 pytestmark = pytest.mark.lab

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 from labkit import JOBS, MASTER, WORK, as_spark, copy_job, on_host, on_master
 
 pytestmark = pytest.mark.lab

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers import BIN, play_recap, run_tool
+from bdp_testkit.helpers import BIN, play_recap, run_tool
 from labkit import WORK, as_spark, stage
 
 pytestmark = pytest.mark.lab

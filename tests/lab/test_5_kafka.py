@@ -9,7 +9,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 from labkit import (
     HOSTS,
     KAFKA_BOOTSTRAP,

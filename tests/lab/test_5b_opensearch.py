@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 from labkit import (
     KAFKA_HOSTS,
     OPENSEARCH_COORDINATOR,

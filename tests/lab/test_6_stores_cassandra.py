@@ -12,7 +12,7 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, N
 from cassandra.policies import DCAwareRoundRobinPolicy
 from cassandra.query import SimpleStatement
 
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 from labkit import HOSTS, lab_secret, on_host, rolling_restart_under_load
 
 pytestmark = pytest.mark.lab

@@ -16,7 +16,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from seccheck import found_secrets
 
-from helpers import play_recap, run_tool
+from bdp_testkit.helpers import play_recap, run_tool
 from labkit import HOSTS, LAB, lab_secret, on_host
 
 pytestmark = pytest.mark.lab

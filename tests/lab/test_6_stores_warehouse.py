@@ -15,7 +15,7 @@ import mysql.connector
 import pytest
 import yaml
 
-from helpers import REPO, play_recap, run_tool
+from bdp_testkit.helpers import REPO, play_recap, run_tool
 from labkit import HOSTS, lab_secret, on_host
 
 pytestmark = pytest.mark.lab

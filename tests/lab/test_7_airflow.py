@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 from labkit import AIRFLOW_API, airflow_session, airflow_token, on_host, stage, wait_for_run
 
 pytestmark = pytest.mark.lab

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 
 pytestmark = pytest.mark.lab
 

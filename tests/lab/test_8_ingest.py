@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 from bdp_collectors.classify import reason_class
 from bdp_collectors.events import event_id
 from bdp_collectors.simulator.stream import build_stream, expected
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 from labkit import (
     as_spark,
     event_api_config,

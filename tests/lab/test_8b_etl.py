@@ -24,7 +24,7 @@ from etlkit import (
     task,
 )
 
-from helpers import run_tool
+from bdp_testkit.helpers import run_tool
 from labkit import (
     AIRFLOW_API,
     MASTER,

@@ -21,7 +21,7 @@ from etlkit import RUN_TIMEOUT_S, assert_exact, dag_url, etl_settings, run_of_da
 
 from bdp_etl.submit import LIVE_STATES
 from bdp_jobs.etl.runreport import EtlLayout
-from helpers import run_tool, start_tool
+from bdp_testkit.helpers import run_tool, start_tool
 from labkit import (
     HOSTS,
     MASTER,

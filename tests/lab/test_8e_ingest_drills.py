@@ -1,7 +1,7 @@
 """Failure drills on ingestion: a Kafka broker, a DataNode and the lake writer killed in turn
 while one stream of game events flows API -> collector -> Kafka -> lake.
 
-The stream (tests/lab/streamkit.py: its own seed, so its own event ids) serves DRILL_DAY,
+The stream (tests/bdp_testkit/streamkit.py: its own seed, so its own event ids) serves DRILL_DAY,
 after the simulated days, at STREAM_RATE events/s. Each drill waits for its share of the
 stream to be polled, kills one process hard (SIGKILL) while events still flow, and waits for
 systemd to restart it before the next drill. The last test waits for the Kafka partitions and
@@ -15,11 +15,11 @@ import json
 import time
 
 import pytest
-import streamkit
-from streamkit import HOST, WORK
 
 from bdp_collectors.simulator.stream import build_stream, expected
-from helpers import run_tool
+from bdp_testkit import streamkit
+from bdp_testkit.helpers import run_tool
+from bdp_testkit.streamkit import HOST, WORK
 from labkit import (
     MASTER,
     crash,

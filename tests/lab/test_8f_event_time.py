@@ -1,7 +1,7 @@
 """Event time against the clock, through the real pipeline: a source with a wrong clock sends
 events years in the future and years in the past beside a normal stream of two days.
 
-The stream (tests/lab/streamkit.py: an event API and a collector on a Kafka host, into
+The stream (tests/bdp_testkit/streamkit.py: an event API and a collector on a Kafka host, into
 `game.events`) covers CLOCK_DAYS, after every other stream of the lab tests. Afterwards:
 the future events are in `game.dlq` with their reason and completed nothing; the past ones
 are in /lake/late under their own day, counted; the normal events are in the lake exactly
@@ -18,7 +18,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import streamkit
 from etlkit import assert_exact, etl_settings
 from kafka import KafkaProducer
 
@@ -26,7 +25,8 @@ from bdp_collectors.classify import reason_class
 from bdp_collectors.events import event_id, utc_iso
 from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_jobs.lake.days import complete_through
-from helpers import run_tool
+from bdp_testkit import streamkit
+from bdp_testkit.helpers import run_tool
 from labkit import (
     MASTER,
     event_api_config,

@@ -59,7 +59,7 @@ from seccheck import (
 )
 
 from bdp.inventory import listing
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 from labkit import (
     AIRFLOW_API,
     EVENT_API_HOST,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from pyspark.sql.types import DateType, StringType, StructField, StructType
 
 from bdp_jobs.schemas import load_schema
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 DAY = date(2026, 11, 1)
 # Fields a test row leaves out take these values, so each test spells out only what it checks.

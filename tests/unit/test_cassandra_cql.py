@@ -9,7 +9,7 @@ import pytest
 from cassandra import AuthenticationFailed
 from cassandra.util import SortedSet
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 _path = REPO / "roles" / "cassandra" / "files" / "bdp_cql.py"
 _spec = importlib.util.spec_from_loader("bdp_cql", SourceFileLoader("bdp_cql", str(_path)))

@@ -2,7 +2,7 @@
 
 import importlib.util
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 _spec = importlib.util.spec_from_file_location(
     "cassandra_plan", REPO / "roles" / "cassandra" / "filter_plugins" / "cassandra_plan.py"

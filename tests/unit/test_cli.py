@@ -3,7 +3,7 @@
 import pytest
 
 from bdp.cli import build_parser, main
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 
 COMMANDS = [
     [],

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 PARSE = """
 import json, sys

@@ -4,7 +4,7 @@ from bdp.deploy import check_vault_password, vault_files
 from bdp.errors import BdpError
 from bdp.inventory import ansible_env
 from bdp.lab.vault import lab_admin_password
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 
 @pytest.fixture

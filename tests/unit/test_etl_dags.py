@@ -9,7 +9,7 @@ from bdp import remote
 from bdp.etl import cli as etl_cli
 from bdp_etl import submit
 from bdp_etl.settings import EtlError, Settings, load_settings
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 SETTINGS_FILE = REPO / "tests" / "unit" / "data" / "etl_settings.json"
 

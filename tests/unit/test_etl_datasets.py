@@ -18,7 +18,7 @@ from pyspark.sql.types import (
 
 from bdp_jobs.etl.datasets import DeclarationError, load, load_all, parse
 from bdp_jobs.etl.frames import mismatches
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 SCHEMAS = REPO / "schemas"
 # How the DDL's types read as declared types; `json` is a text column holding JSON.

@@ -22,8 +22,8 @@ from bdp_collectors.simulator.stream import expected
 from bdp_jobs.etl import ads, game, lodging, raid
 from bdp_jobs.lake.transforms import accepted, parse_events
 from bdp_jobs.schemas import load_schema
+from bdp_testkit.helpers import REPO
 from eventkit import api_config
-from helpers import REPO
 
 # Daylight saving time ends on 2026-11-01 here: a 25-hour day, and dates that UTC would
 # put on the next day.

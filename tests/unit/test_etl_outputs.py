@@ -12,7 +12,7 @@ from bdp_jobs.etl import ads, game, lodging, raid
 from bdp_jobs.etl.datasets import load_all
 from bdp_jobs.etl.frames import mismatches
 from bdp_jobs.etl.quality import check_sides, duplicate_keys
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 MODULES = {"ads": ads, "game": game, "lodging": lodging, "raid": raid}
 ROWS = {

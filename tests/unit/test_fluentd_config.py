@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 
 ROLE = REPO / "roles" / "fluentd"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())

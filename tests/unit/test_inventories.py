@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 
 INVENTORIES = ("production", "lab")
 

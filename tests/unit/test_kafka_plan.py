@@ -2,7 +2,7 @@
 
 import importlib.util
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 _spec = importlib.util.spec_from_file_location(
     "kafka_plan", REPO / "roles" / "kafka" / "filter_plugins" / "kafka_plan.py"

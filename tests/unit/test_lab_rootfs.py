@@ -5,7 +5,7 @@ from bdp.lab import rootfs
 from bdp.lab.control import replace_block
 from bdp.lab.services import render_apt_proxy_conf
 from bdp.lab.topology import LabHost, load_lab
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 LAB = load_lab(REPO / "inventories" / "lab")
 

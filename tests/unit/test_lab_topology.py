@@ -4,7 +4,7 @@ import pytest
 
 from bdp.errors import BdpError
 from bdp.lab.topology import LabSettings, load_lab, parse_hosts, parse_settings
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 SETTINGS = {
     "lab_state_dir": "/tmp/lab",

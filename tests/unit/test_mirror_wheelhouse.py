@@ -7,7 +7,7 @@ import pytest
 from bdp.mirror import wheelhouse
 from bdp.mirror.components import WHEEL_HOUSES
 from bdp.mirror.errors import MirrorError
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 LOCK = """\
 apache-airflow==3.3.2 \\

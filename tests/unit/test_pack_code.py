@@ -5,7 +5,7 @@ import io
 import json
 import tarfile
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 _spec = importlib.util.spec_from_file_location(
     "pack_code", REPO / "roles" / "python_venv" / "files" / "pack_code.py"

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from helpers import play_recap, playbook_failures, playbook_report
+from bdp_testkit.helpers import play_recap, playbook_failures, playbook_report
 
 # Trimmed from real runs of ansible-core 2.19 with callback_result_format = yaml (the recap's
 # columns narrowed).

@@ -4,7 +4,7 @@ import importlib.util
 
 import pytest
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 _spec = importlib.util.spec_from_file_location(
     "postgresql_tuning",

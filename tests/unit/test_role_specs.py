@@ -11,7 +11,7 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 ROLES_DIR = REPO / "roles"
 ROLES = sorted(path.name for path in ROLES_DIR.iterdir() if path.is_dir())

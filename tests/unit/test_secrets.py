@@ -8,7 +8,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 
 from bdp.lab import vault
 from bdp.lab.topology import LabSettings
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 VAULT_REFERENCE = re.compile(r"\bvault_[a-z0-9_]+")
 

@@ -17,7 +17,7 @@ import yaml
 
 from bdp.errors import BdpError
 from bdp.sources import EVENTS_DIR, SOURCE_NAME, platform_sources, registered_sources
-from helpers import REPO, run_tool
+from bdp_testkit.helpers import REPO, run_tool
 
 NEW = "chess"
 ROLES = ("kafka", "collectors", "lake_writer", "etl")

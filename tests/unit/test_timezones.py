@@ -45,7 +45,7 @@ from bdp_jobs.lake.days import (
 )
 from bdp_jobs.lake.transforms import accepted, parse_events
 from bdp_jobs.schemas import load_schema
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 ZONES = ["UTC", "Asia/Seoul", "Europe/Berlin"]
 SPRING = date(2026, 3, 29)  # Berlin: 02:00 CET becomes 03:00 CEST, a 23-hour day

@@ -6,7 +6,7 @@ import pytest
 
 from bdp.warehouse import WarehouseError
 from bdp.warehouse.migrations import migration, pending, statements
-from helpers import REPO
+from bdp_testkit.helpers import REPO
 
 V1 = migration("V001__first.sql", b"CREATE TABLE a (dt DATE);\n")
 V2 = migration("V002__second.sql", b"CREATE TABLE b (dt DATE);\n")

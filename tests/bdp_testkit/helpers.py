@@ -1,4 +1,5 @@
-"""Shared by the test suites: where things are and how to run the toolchain's commands."""
+"""Shared by the test suites and the benchmarks: where things are and how to run the
+toolchain's commands."""
 
 import itertools
 import os
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # tests/bdp_testkit/helpers.py
 BIN = Path(sys.executable).parent
 
 
