@@ -3,7 +3,8 @@
 Run with spark-submit on YARN (see spark_jobs/README.md, "Daily ETL"). Steps:
 1. read /lake/raw/<source>/dt=D (only with its _SUCCESS); rows breaking the event schema and
    files Spark cannot read go to /lake/_etl/rejects/<source>/dt=D, counted;
-2. compute every dataset of schemas/datasets/<source>.yml and stage it as Parquet;
+2. compute every dataset of schemas/datasets/<source>.yml with the transform it names and stage
+   it as Parquet;
 3. the quality gate (bdp_jobs.etl.gate) on the staged outputs; on a problem the report says
    quality-failed, nothing is written anywhere and the job exits with EXIT_QUALITY;
 4. each dataset to the writer of its kind (MySQL, Cassandra, curated lake), then the rows each
@@ -14,7 +15,6 @@ Every step writes the run report /lake/_etl/runs/<source>/dt=D/<run>.json.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from datetime import date
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from bdp_jobs.etl import gate, quality, runreport, writers
-from bdp_jobs.etl.datasets import Dataset, DeclarationError, load, raw_columns
+from bdp_jobs.etl.datasets import Dataset, DeclarationError, load, raw_columns, transform_of
 from bdp_jobs.etl.frames import conforms
 from bdp_jobs.etl.rawday import IncompleteDay, RawDay, day_path, read_day
 from bdp_jobs.etl.runreport import EtlLayout
@@ -69,10 +69,9 @@ def stage_datasets(
     spark: SparkSession, args: argparse.Namespace, events: DataFrame, layout: EtlLayout
 ) -> dict[str, tuple[Dataset, DataFrame]]:
     """Compute every dataset and stage it; return {name: (dataset, staged frame)}."""
-    transforms = importlib.import_module(f"bdp_jobs.etl.{args.source}")
     staged: dict[str, tuple[Dataset, DataFrame]] = {}
     for dataset in args.datasets:
-        compute = getattr(transforms, dataset.name)
+        compute = args.transforms[dataset.name]
         frame = compute(events, run_id=args.run_id) if dataset.needs_run_id else compute(events)
         conforms(frame.schema, dataset)
         frame.write.mode("overwrite").parquet(layout.staging(dataset.name))
@@ -159,6 +158,8 @@ def prepare(args: argparse.Namespace) -> None:
     args.schema = load_schema(f"{args.schemas_dir}/events", args.source)
     columns = raw_columns(f"{args.schemas_dir}/events", args.source)
     args.datasets = load(f"{args.schemas_dir}/datasets/{args.source}.yml", columns)
+    # Imported before Spark starts: a transform the declaration names wrongly is a bad input.
+    args.transforms = {dataset.name: transform_of(dataset) for dataset in args.datasets}
 
 
 def main(argv: list[str] | None = None) -> int:

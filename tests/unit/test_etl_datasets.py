@@ -16,7 +16,9 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from bdp_jobs.etl.datasets import DeclarationError, load, load_all, parse
+from bdp.sources import platform_sources
+from bdp_jobs.etl import game
+from bdp_jobs.etl.datasets import DeclarationError, load, load_all, parse, transform_of
 from bdp_jobs.etl.frames import mismatches
 from bdp_testkit.helpers import REPO
 
@@ -69,7 +71,7 @@ def mysql_type(ddl):
 
 def test_every_source_declares_one_dataset_of_each_kind():
     declared = load_all(SCHEMAS)
-    assert sorted(declared) == ["ads", "game", "lodging", "raid"]
+    assert sorted(declared) == sorted(platform_sources())
     for datasets in declared.values():
         kinds = [dataset.kind for dataset in datasets]
         assert sorted(kinds) == ["semi-structured", "structured", "unstructured"]
@@ -108,6 +110,29 @@ def test_unstructured_datasets_go_to_the_curated_lake_and_take_no_run_id():
                 assert not dataset.needs_run_id
 
 
+def test_every_declared_transform_is_a_function_of_the_jobs_package():
+    for datasets in load_all(SCHEMAS).values():
+        for dataset in datasets:
+            assert callable(transform_of(dataset)), dataset.transform
+    (features, *_) = load_all(SCHEMAS)["game"]
+    assert transform_of(features) is game.player_match_features
+
+
+@pytest.mark.parametrize(
+    ("transform", "message"),
+    [
+        ("bdp_jobs.etl.game:nothing", r"transform bdp_jobs\.etl\.game:nothing: .* has no nothing"),
+        ("bdp_jobs.etl.absent:daily", r"cannot import bdp_jobs\.etl\.absent"),
+        # the module's `from __future__ import annotations`: a name, but no function
+        ("bdp_jobs.etl.game:annotations", r"game:annotations: not a function"),
+    ],
+)
+def test_a_transform_that_is_not_there_is_named(transform, message):
+    (dataset,) = parse(document(transform=transform), "demo", "demo.yml")
+    with pytest.raises(DeclarationError, match=message):
+        transform_of(dataset)
+
+
 def test_the_ddl_parsers_see_every_column():
     # A DDL line the regexes skip would make the fit tests above pass vacuously.
     assert len(mysql_tables()["game_player_match_features"][0]) == 11
@@ -118,6 +143,7 @@ VALID = """
 source: demo
 datasets:
   - name: daily
+    transform: bdp_jobs.etl.demo:daily
     kind: structured
     description: one row per account and day
     destination: demo_daily
@@ -153,6 +179,7 @@ def test_a_valid_declaration_parses_into_datasets(tmp_path):
     path.write_text(VALID)
     (dataset,) = load(path, ["account", "method", "event_id", "dt"])
     assert (dataset.source, dataset.name, dataset.kind) == ("demo", "daily", "structured")
+    assert dataset.transform == "bdp_jobs.etl.demo:daily"
     assert dataset.destination == "demo_daily" and dataset.key == ("dt", "account")
     assert dataset.column_names == ("dt", "account", "clicks", "pages")
     assert [c.rule for c in dataset.checks] == [
@@ -171,6 +198,9 @@ def test_a_valid_declaration_parses_into_datasets(tmp_path):
         ({"kind": "tabular"}, r"datasets\[0\] \(daily\): kind 'tabular' is not one of"),
         ({"name": "Daily"}, r"datasets\[0\]: name 'Daily' must match"),
         ({"owner": "me"}, r"\(daily\): unknown field\(s\) owner"),
+        ({"transform": "daily"}, r"\(daily\): transform 'daily' must name a function as"),
+        ({"transform": "os:system"}, r"transform 'os:system' .* the module in bdp_jobs"),
+        ({"transform": ["bdp_jobs.etl.demo:daily"]}, r"transform \['bdp_jobs"),
         ({"destination": "warehouse.demo"}, r"destination 'warehouse.demo': a MySQL table"),
         ({"kind": "semi-structured"}, r"destination 'demo_daily': a Cassandra table"),
         ({"kind": "unstructured"}, r"must be /lake/curated/demo/daily"),

@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bdp_collectors.simulator.stream import expected
-from bdp_jobs.etl import ads, game, lodging, raid
+from bdp_jobs.etl.datasets import load_all, transform_of
 from bdp_jobs.lake.transforms import accepted, parse_events
 from bdp_jobs.schemas import load_schema
 from bdp_testkit.helpers import REPO
@@ -29,7 +29,7 @@ from eventkit import api_config
 # put on the next day.
 TIMEZONE = "America/New_York"
 DAYS = [date(2026, 11, 1), date(2026, 11, 2)]
-MODULES = {"ads": ads, "game": game, "lodging": lodging, "raid": raid}
+DECLARED = {s: {d.name: d for d in ds} for s, ds in load_all(REPO / "schemas").items()}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def collected(frame: DataFrame) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("source", sorted(MODULES))
+@pytest.mark.parametrize("source", sorted(DECLARED))
 def test_the_spark_transforms_give_the_expected_rows(platform_spark, config, source):
     raw = lake_raw(platform_spark, source, config).cache()
     differences = []
@@ -73,7 +73,7 @@ def test_the_spark_transforms_give_the_expected_rows(platform_spark, config, sou
         assert stored == sorted(e["event_id"] for e in events), f"{source} {day}: raw day"
         wanted = expected_outputs(source, events)
         for name, dataset in declarations(source).items():
-            transform = getattr(MODULES[source], name)
+            transform = transform_of(DECLARED[source][name])
             output = (
                 transform(frame, run_id="r1") if "run_id" in dataset.types else transform(frame)
             )
@@ -84,12 +84,12 @@ def test_the_spark_transforms_give_the_expected_rows(platform_spark, config, sou
 
 def test_the_stream_exercises_the_rules(config):
     """Agreement means little if the data never reach the rules' edges."""
-    days = {s: [expected_day(s, config, TIMEZONE, day) for day in DAYS] for s in MODULES}
+    days = {s: [expected_day(s, config, TIMEZONE, day) for day in DAYS] for s in DECLARED}
     rows = {
         s: {n: [r for d in days[s] for r in d.datasets[n]] for n in days[s][0].datasets}
-        for s in MODULES
+        for s in DECLARED
     }
-    assert all(rows for s in MODULES for d in days[s] for rows in d.datasets.values())
+    assert all(rows for s in DECLARED for d in days[s] for rows in d.datasets.values())
     features = rows["game"]["player_match_features"]
     assert any(r["teleport_moves"] for r in features if r["is_cheater"])
     assert not any(r["teleport_moves"] for r in features if not r["is_cheater"])
@@ -100,8 +100,8 @@ def test_the_stream_exercises_the_rules(config):
     raw_clicks = sum(e.event["click"] for e in expected("ads", config).valid.values())
     counted = sum(r["clicks"] for r in rows["ads"]["ad_texts"])
     assert 0 < counted < raw_clicks, "repeated clicks within 60 s must occur and be dropped"
-    assert sum(d.raw_count for s in MODULES for d in days[s]) == sum(
-        len(expected(s, config).valid) for s in MODULES
+    assert sum(d.raw_count for s in DECLARED for d in days[s]) == sum(
+        len(expected(s, config).valid) for s in DECLARED
     )
 
 

@@ -8,13 +8,11 @@ import test_etl_lodging
 import test_etl_raid
 from etl_fixtures import raw_frame
 
-from bdp_jobs.etl import ads, game, lodging, raid
-from bdp_jobs.etl.datasets import load_all
+from bdp_jobs.etl.datasets import load_all, transform_of
 from bdp_jobs.etl.frames import mismatches
 from bdp_jobs.etl.quality import check_sides, duplicate_keys
 from bdp_testkit.helpers import REPO
 
-MODULES = {"ads": ads, "game": game, "lodging": lodging, "raid": raid}
 ROWS = {
     "ads": test_etl_ads.ROWS,
     "game": test_etl_game.ROWS,
@@ -24,16 +22,16 @@ ROWS = {
 DECLARED = load_all(REPO / "schemas")
 
 
-def produce(source, dataset, events):
-    transform = getattr(MODULES[source], dataset.name)
+def produce(dataset, events):
+    transform = transform_of(dataset)
     return transform(events, run_id="run-1") if dataset.needs_run_id else transform(events)
 
 
-@pytest.mark.parametrize("source", sorted(MODULES))
+@pytest.mark.parametrize("source", sorted(ROWS))
 def test_outputs_fit_their_declarations_and_reconcile_with_raw(spark, source):
     events = raw_frame(spark, source, ROWS[source]).cache()
     for dataset in DECLARED[source]:
-        output = produce(source, dataset, events).cache()
+        output = produce(dataset, events).cache()
         assert mismatches(output.schema, dataset) == []
         assert duplicate_keys(dataset, output) == 0, dataset.name
         for check in dataset.checks:
@@ -46,10 +44,10 @@ def test_outputs_fit_their_declarations_and_reconcile_with_raw(spark, source):
     events.unpersist()
 
 
-@pytest.mark.parametrize("source", sorted(MODULES))
+@pytest.mark.parametrize("source", sorted(ROWS))
 def test_an_empty_day_gives_empty_outputs_of_the_declared_shape(spark, source):
     events = raw_frame(spark, source, [])
     for dataset in DECLARED[source]:
-        output = produce(source, dataset, events)
+        output = produce(dataset, events)
         assert mismatches(output.schema, dataset) == []
         assert output.isEmpty(), dataset.name

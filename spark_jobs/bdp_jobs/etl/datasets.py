@@ -2,15 +2,17 @@
 
 A declaration says what the DAG and the writers need to route a dataset without knowing it:
 its kind (which store), destination, key, columns and the data-quality rules that reconcile it
-with the raw events. The transform that computes it is the function of the same name in
-`bdp_jobs.etl.<source>`. Pure: no Spark, so the DAG can read declarations too.
+with the raw events, and the transform that computes it, named `module:function`
+(`bdp_jobs.etl.game:player_match_features`) so that a reader, grep and an editor all find it.
+Pure: no Spark until `transform_of` imports a transform, so the DAG can read declarations too.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,18 @@ RUN_ID = "run_id"
 RAW_EXTRA = ("event_id", DAY)  # raw columns that are not event-schema properties
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _CASSANDRA_TABLE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-_DATASET_KEYS = ("name", "kind", "description", "destination", "key", "columns", "reconcile")
+# A transform's module must be in bdp_jobs: the jobs ship only that package to the executors.
+_TRANSFORM = re.compile(r"^bdp_jobs(\.[a-z_][a-z0-9_]*)+:[a-z_][a-z0-9_]*$")
+_DATASET_KEYS = (
+    "name",
+    "transform",
+    "kind",
+    "description",
+    "destination",
+    "key",
+    "columns",
+    "reconcile",
+)
 
 
 class DeclarationError(ValueError):
@@ -70,6 +83,7 @@ class Check:
 class Dataset:
     source: str
     name: str
+    transform: str  # module:function computing it from the raw events
     kind: str
     description: str
     destination: str  # MySQL table, Cassandra keyspace.table or lake directory
@@ -229,9 +243,16 @@ def _dataset(spec: Any, source: str, raw_columns: frozenset[str] | None, where: 
     checks = spec["reconcile"]
     if not isinstance(checks, list) or not checks:
         raise DeclarationError(f"{where}: reconcile: expected a non-empty list of rules")
+    transform = spec["transform"]
+    if not isinstance(transform, str) or not _TRANSFORM.match(transform):
+        raise DeclarationError(
+            f"{where}: transform {transform!r} must name a function as module:function, the "
+            "module in bdp_jobs (e.g. bdp_jobs.etl.game:player_match_features)"
+        )
     return Dataset(
         source=source,
         name=name,
+        transform=transform,
         kind=kind,
         description=_text(spec, "description", where),
         destination=_destination(spec, source, name, kind, where),
@@ -269,6 +290,21 @@ def parse(
         if repeated:
             raise DeclarationError(f"{origin}: datasets share the {field} {', '.join(repeated)}")
     return datasets
+
+
+def transform_of(dataset: Dataset) -> Callable[..., Any]:
+    """The function `dataset.transform` names, imported; DeclarationError if there is none."""
+    module_name, _, function_name = dataset.transform.partition(":")
+    where = f"{dataset.source} dataset {dataset.name}: transform {dataset.transform}"
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except ImportError as exc:
+        raise DeclarationError(f"{where}: cannot import {module_name}: {exc}") from exc
+    except AttributeError:
+        raise DeclarationError(f"{where}: {module_name} has no {function_name}") from None
+    if not callable(function):
+        raise DeclarationError(f"{where}: not a function")
+    return function
 
 
 def raw_columns(events_dir: str | Path, source: str) -> tuple[str, ...]:
