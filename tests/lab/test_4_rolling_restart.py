@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bdp_testkit.helpers import BIN, play_recap, run_tool
-from labkit import WORK, as_spark, stage
+from bdp_testkit.helpers import BIN, run_tool
+from labkit import HADOOP_GATES, HADOOP_RESTART, WORK, as_spark, restarted_one_at_a_time, stage
 
 pytestmark = pytest.mark.lab
 
@@ -45,7 +45,7 @@ def test_rolling_restart_keeps_a_reading_job_alive():
         )
         stage("rolling restart of 3 Hadoop workers", started)
         assert rolling.returncode == 0, rolling.stdout[-4000:]
-        assert sorted(play_recap(rolling.stdout)) == [
+        assert restarted_one_at_a_time(rolling.stdout, HADOOP_RESTART, HADOOP_GATES) == [
             "spark-worker-01",
             "spark-worker-02",
             "spark-worker-03",
