@@ -15,6 +15,7 @@ from kafka import KafkaConsumer
 from bdp.lab.rootfs import ssh_dir
 from bdp.lab.topology import load_lab
 from bdp.lab.vault import read_secret, read_secrets
+from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_testkit import streamkit
 from bdp_testkit.helpers import REPO, play_recap, run_tool, start_tool
 
@@ -309,3 +310,98 @@ def start_stream(port: int, api: dict[str, Any], topic: str, dlq: str):
         "ansible", "-i", "inventories/lab", streamkit.HOST, "-m", "ansible.builtin.shell", "-a",
         streamkit.run_command(port),
     )  # fmt: skip
+
+
+def stream_polled(port: int) -> int:
+    """A second stream's collector cursor: how many items it has polled and Kafka acknowledged."""
+    cursor = f"{streamkit.WORK}/cursor-{port}.json"
+    text = shell_stdout(on_host(streamkit.HOST, f"cat {cursor} 2>/dev/null || echo '{{}}'"))
+    return int(json.loads(text.strip().splitlines()[-1]).get("cursor", 0))
+
+
+def wait_for_whole_cluster(timeout: float) -> None:
+    """Until no Kafka partition is under-replicated and all three DataNodes are live."""
+    describe = (
+        f"kafka-topics --bootstrap-server {streamkit.BOOTSTRAP} --command-config "
+        f"{streamkit.ADMIN_PROPERTIES} --describe --under-replicated-partitions"
+    )
+    wait_until(
+        lambda: shell_stdout(on_host(streamkit.HOST, describe)).strip() == "",
+        timeout,
+        "no under-replicated partitions",
+    )
+    wait_until(lambda: datanodes_live() == 3, timeout, "three live DataNodes")
+
+
+def assert_stream_in_lake_once(stream: subprocess.Popen, port: int, api: dict, timeout: float):
+    """The second stream ended well, the lake writer committed it, and each of its valid game
+    events is in the lake exactly once, in its day."""
+    output, _ = stream.communicate(timeout=1200)
+    assert "rc 0" in output, (
+        f"the collector failed; see {streamkit.HOST}:{streamkit.WORK}/collector-{port}.out"
+    )
+
+    def drained() -> bool:
+        status = run_tool("bdp", "ingest", "status", "--json", "--sources", "game")
+        return status.returncode == 0 and json.loads(status.stdout)["lake_lag"] == 0
+
+    wait_until(drained, timeout, "the lake writer committed every game event")
+    stored: dict[str, list[tuple[str, str]]] = {}
+    for area, _, dt, event_id, _ in lake_inventory(["game"]):
+        stored.setdefault(event_id, []).append((area, dt))
+    known = expected("game", api).valid
+    assert len(known) == len(build_stream("game", api)), "a drill stream must be fault-free"
+    missing = [i for i in known if i not in stored]
+    twice = {i: stored[i] for i in known if len(stored.get(i, [])) > 1}
+    wrong_day = {i: stored[i] for i in known if i in stored and stored[i][0][1] != known[i].dt}
+    assert (missing, twice, wrong_day) == ([], {}, {}), (missing[:5], twice, wrong_day)
+    print(f"[lab] all {len(known)} streamed events in the lake once", flush=True)
+
+
+# The task of a rolling restart that restarts a host (its `host` group names the host when
+# the task is delegated), and the gate tasks that must all pass before the next host's.
+HADOOP_RESTART = re.compile(r"hadoop : Restart the Hadoop daemons of this host$")
+HADOOP_GATES = (
+    "hdfs : Check HDFS health",
+    "hdfs : Check block replication",
+    "yarn : Check YARN health",
+)
+KAFKA_RESTART = re.compile(r"kafka : Restart Kafka on (?P<host>\S+)$")
+KAFKA_GATES = (
+    "kafka : Wait for all brokers to register",
+    "kafka : Wait for the controller quorum to catch up",
+    "kafka : Wait for under-replicated partitions to reach zero",
+)
+_TASK = re.compile(r"^TASK \[(?P<task>.*)\] \*+$")
+_RESULT = re.compile(r"^(?P<status>ok|changed): \[(?P<host>[^\]\s]+)")
+
+
+def task_results(output: str) -> list[tuple[str, str, str]]:
+    """(task, host, status) of every ok or changed result of a playbook's output, in order."""
+    results, task = [], ""
+    for line in output.splitlines():
+        if found := _TASK.match(line):
+            task = found["task"]
+        elif found := _RESULT.match(line):
+            results.append((task, found["host"], found["status"]))
+    return results
+
+
+def restarted_one_at_a_time(output: str, restart: re.Pattern, gates: tuple[str, ...]) -> list[str]:
+    """The hosts a rolling restart restarted, in order, from the playbook's output; fails if a
+    host was restarted before every gate task passed after the previous one. `restart`
+    matches the restarting task (its `host` group names the host when the task is delegated)."""
+    order: list[str] = []
+    passed = set(gates)
+    for task, host, status in task_results(output):
+        if (restarting := restart.match(task)) and status == "changed":
+            host = restarting.groupdict().get("host") or host
+            if not order or order[-1] != host:
+                assert passed == set(gates), f"{host} restarted before {order[-1]} passed {gates}"
+                order.append(host)
+                passed = set()
+        elif order and task in gates:
+            passed.add(task)
+            print(f"[lab] after restarting {order[-1]}: {task}", flush=True)
+    assert passed == set(gates), f"the gates did not all pass after {order[-1]}"
+    return order

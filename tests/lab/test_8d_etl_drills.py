@@ -35,7 +35,7 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 9 minutes: make test-all
+pytestmark = pytest.mark.lab
 
 SOURCE, DAY = "game", "2026-11-01"
 TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"
@@ -127,6 +127,7 @@ def test_a_datanode_then_a_cassandra_node_killed_during_one_etl_run():
     stage("drill: DataNode, then Cassandra node killed during an ETL run", started)
 
 
+@pytest.mark.slow  # about 6 minutes, most of it the scheduler's heartbeat timeout: make test-all
 def test_the_celery_worker_killed_mid_spark_submit_leaves_one_writer():
     started = time.monotonic()
     api = airflow_session()

@@ -11,25 +11,21 @@ that were still open (the ETL tests before this module expect 2026-11-03 to be i
 run them before it, as the numbering does).
 """
 
-import json
 import time
 
 import pytest
 
-from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_testkit import streamkit
 from bdp_testkit.helpers import run_tool
-from bdp_testkit.streamkit import HOST, WORK
 from labkit import (
     MASTER,
+    assert_stream_in_lake_once,
     crash,
-    datanodes_live,
     event_api_config,
-    lake_inventory,
-    on_host,
-    shell_stdout,
     stage,
     start_stream,
+    stream_polled,
+    wait_for_whole_cluster,
     wait_until,
 )
 
@@ -49,12 +45,6 @@ def stream_config() -> dict:
     return streamkit.api_config(PORT, SEED, STREAM_EVENTS, STREAM_RATE, DRILL_DAY, zone)
 
 
-def polled() -> int:
-    """The drill collector's cursor: how many items it has polled and Kafka acknowledged."""
-    text = shell_stdout(on_host(HOST, f"cat {WORK}/cursor-{PORT}.json 2>/dev/null || echo '{{}}'"))
-    return int(json.loads(text.strip().splitlines()[-1]).get("cursor", 0))
-
-
 @pytest.fixture(scope="module")
 def stream():
     process = start_stream(PORT, stream_config(), "game.events", "game.dlq")
@@ -65,9 +55,11 @@ def stream():
 def kill_during_ingest(share: float, host: str, unit: str) -> None:
     """Once `share` of the stream is polled, SIGKILL `unit` on `host` while events still flow;
     systemd must restart it."""
-    wait_until(lambda: polled() >= STREAM_EVENTS * share, 900, f"{unit}: {share:.0%} polled")
+    wait_until(
+        lambda: stream_polled(PORT) >= STREAM_EVENTS * share, 900, f"{unit}: {share:.0%} polled"
+    )
     restarted = crash(host, unit)
-    cursor = polled()
+    cursor = stream_polled(PORT)
     print(f"[lab] drill: killed {unit} on {host} at cursor {cursor}", flush=True)
     assert cursor < STREAM_EVENTS, f"the stream ended before {unit} was killed: no drill"
     wait_until(restarted, RECOVERY_TIMEOUT_S, f"{unit} on {host} restarted")
@@ -93,36 +85,8 @@ def test_the_lake_writer_killed_mid_batch(stream):
 
 def test_every_drilled_event_is_in_the_lake_exactly_once(stream):
     started = time.monotonic()
-    output, _ = stream.communicate(timeout=1200)
-    assert "rc 0" in output, f"the collector failed; see {HOST}:{WORK}/collector-{PORT}.out"
-    describe = (
-        "kafka-topics --bootstrap-server $(sed -n 's/^bootstrap.servers=//p' "
-        f"{streamkit.ADMIN_PROPERTIES}) --command-config {streamkit.ADMIN_PROPERTIES}"
-        " --describe --under-replicated-partitions"
-    )
-    wait_until(
-        lambda: shell_stdout(on_host(HOST, describe)).strip() == "",
-        RECOVERY_TIMEOUT_S,
-        "no under-replicated partitions",
-    )
-    wait_until(lambda: datanodes_live() == 3, RECOVERY_TIMEOUT_S, "three live DataNodes")
-
-    def drained() -> bool:
-        status = run_tool("bdp", "ingest", "status", "--json", "--sources", "game")
-        return status.returncode == 0 and json.loads(status.stdout)["lake_lag"] == 0
-
-    wait_until(drained, DRAIN_TIMEOUT_S, "the lake writer committed every game event")
-    stored: dict[str, list[tuple[str, str]]] = {}
-    for area, _, dt, event_id, _ in lake_inventory(["game"]):
-        stored.setdefault(event_id, []).append((area, dt))
-    config = stream_config()
-    known = expected("game", config).valid
-    assert len(known) == len(build_stream("game", config)), "a drill stream must be fault-free"
-    missing = [i for i in known if i not in stored]
-    twice = {i: stored[i] for i in known if len(stored.get(i, [])) > 1}
-    wrong_day = {i: stored[i] for i in known if i in stored and stored[i][0][1] != known[i].dt}
-    assert (missing, twice, wrong_day) == ([], {}, {}), (missing[:5], twice, wrong_day)
-    print(f"[lab] drills: all {len(known)} streamed events in the lake once", flush=True)
+    wait_for_whole_cluster(RECOVERY_TIMEOUT_S)
+    assert_stream_in_lake_once(stream, PORT, stream_config(), DRAIN_TIMEOUT_S)
     health = run_tool("bdp", "deploy", "-i", "inventories/lab", "--playbook", "ansible/health.yml")
     assert health.returncode == 0, health.stdout[-3000:]
     stage("drills: every event in the lake exactly once, platform healthy", started)
