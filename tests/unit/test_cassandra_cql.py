@@ -1,13 +1,16 @@
 """bdp-cql's pure parts: the CQL statement splitter, credentials, errors and JSON output."""
 
+import datetime
+import decimal
 import importlib.util
+import json
 import re
 import uuid
 from importlib.machinery import SourceFileLoader
 
 import pytest
 from cassandra import AuthenticationFailed
-from cassandra.util import SortedSet
+from cassandra.util import Date, SortedSet, Time
 
 from bdp_testkit.helpers import REPO
 
@@ -106,14 +109,28 @@ def test_driver_values_become_plain_json():
         "host_id": uuid.UUID(int=1),
         "tokens": ["1", "2"],
         "count": 3,
+        "day": Date(datetime.date(2026, 11, 1)),
+        "at": Time(datetime.time(12, 30)),
+        "amount": decimal.Decimal("1.50"),
+        "raw": b"\x01\xff",
+        "days": {Date(datetime.date(2026, 11, 2)), Date(datetime.date(2026, 11, 1))},
+        "missing": None,
     }
-    assert bdp_cql.jsonable(row) == {
+    plain = bdp_cql.jsonable(row)
+    assert plain == {
         "replication": {"class": "NetworkTopologyStrategy", "dc1": "3"},
         "permissions": ["MODIFY", "SELECT"],
         "host_id": "00000000-0000-0000-0000-000000000001",
         "tokens": ["1", "2"],
         "count": 3,
+        "day": "2026-11-01",
+        "at": "12:30:00.000000000",
+        "amount": "1.50",
+        "raw": "0x01ff",
+        "days": ["2026-11-01", "2026-11-02"],
+        "missing": None,
     }
+    json.dumps(plain)  # what --query prints
 
 
 def test_help_describes_the_actions(capsys):

@@ -25,12 +25,10 @@ Only the listed hosts coordinate requests. Exit status: 0 done, 1 a statement fa
 
 import argparse
 import configparser
-import datetime
 import json
 import logging
 import os
 import sys
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -163,18 +161,20 @@ def connect_failure(errors: Mapping[Any, Exception], username: str) -> CqlError:
 
 
 def jsonable(value: Any) -> Any:
-    """A driver value as plain JSON: maps to objects, sets sorted, UUIDs and times as text."""
+    """A driver value as plain JSON: maps to objects, sets sorted, blobs as 0x-hex, and every
+    other non-JSON value (UUIDs, the driver's Date, Time and Duration, decimals, timestamps,
+    addresses) as its text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted(jsonable(item) for item in value)
     if isinstance(value, (list, tuple)):
         return [jsonable(item) for item in value]
-    if hasattr(value, "__iter__") and not isinstance(value, (str, bytes)):
-        return sorted(jsonable(item) for item in value)  # the driver's SortedSet
-    if isinstance(value, (uuid.UUID, datetime.date, datetime.datetime, datetime.time)):
-        return str(value)
-    return value
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if hasattr(value, "__iter__"):  # sets, the driver's SortedSet
+        return sorted(jsonable(item) for item in value)
+    return str(value)
 
 
 # Driver I/O -------------------------------------------------------------------------
