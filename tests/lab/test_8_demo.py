@@ -7,11 +7,12 @@ import re
 
 import pytest
 
+from bdp.sources import platform_sources
 from bdp_testkit.helpers import run_tool
 
 pytestmark = pytest.mark.lab
 
-SOURCES = ("game", "lodging", "raid", "ads")
+SOURCES = list(platform_sources())
 WAIT_S = 1800
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from kafka import KafkaProducer
 
+from bdp.sources import platform_sources
 from bdp_collectors.classify import reason_class
 from bdp_collectors.events import event_id
 from bdp_collectors.simulator.stream import build_stream, expected
@@ -30,7 +31,7 @@ from labkit import (
 
 pytestmark = pytest.mark.lab
 
-SOURCES = ["game", "lodging", "raid", "ads"]
+SOURCES = list(platform_sources())
 DRAIN_TIMEOUT_S = 900
 PROBE_ACCOUNT = "late-probe-"
 
