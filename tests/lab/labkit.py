@@ -236,6 +236,12 @@ def event_api_config() -> dict:
     )
 
 
+def stream_api_config(port: int, seed: int, events: int, rate: float, day: str) -> dict:
+    """A second stream's event API config (streamkit.api_config) in the lab's time zone."""
+    zone = event_api_config()["timezone"]
+    return streamkit.api_config(port, seed, events, rate, day, zone)
+
+
 def copy_job(host: str, job: str, dest: str) -> None:
     """Copy tests/lab/jobs/<job> to `dest` on a lab host: into it when `dest` ends with /."""
     target = f"{dest}{job}" if dest.endswith("/") else dest

@@ -15,15 +15,14 @@ import time
 
 import pytest
 
-from bdp_testkit import streamkit
 from bdp_testkit.helpers import run_tool
 from labkit import (
     MASTER,
     assert_stream_in_lake_once,
     crash,
-    event_api_config,
     stage,
     start_stream,
+    stream_api_config,
     stream_polled,
     wait_for_whole_cluster,
     wait_until,
@@ -41,8 +40,7 @@ DRAIN_TIMEOUT_S = 900
 
 
 def stream_config() -> dict:
-    zone = event_api_config()["timezone"]
-    return streamkit.api_config(PORT, SEED, STREAM_EVENTS, STREAM_RATE, DRILL_DAY, zone)
+    return stream_api_config(PORT, SEED, STREAM_EVENTS, STREAM_RATE, DRILL_DAY)
 
 
 @pytest.fixture(scope="module")
