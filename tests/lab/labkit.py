@@ -378,36 +378,3 @@ KAFKA_GATES = (
     "kafka : Wait for the controller quorum to catch up",
     "kafka : Wait for under-replicated partitions to reach zero",
 )
-_TASK = re.compile(r"^TASK \[(?P<task>.*)\] \*+$")
-_RESULT = re.compile(r"^(?P<status>ok|changed): \[(?P<host>[^\]\s]+)")
-
-
-def task_results(output: str) -> list[tuple[str, str, str]]:
-    """(task, host, status) of every ok or changed result of a playbook's output, in order."""
-    results, task = [], ""
-    for line in output.splitlines():
-        if found := _TASK.match(line):
-            task = found["task"]
-        elif found := _RESULT.match(line):
-            results.append((task, found["host"], found["status"]))
-    return results
-
-
-def restarted_one_at_a_time(output: str, restart: re.Pattern, gates: tuple[str, ...]) -> list[str]:
-    """The hosts a rolling restart restarted, in order, from the playbook's output; fails if a
-    host was restarted before every gate task passed after the previous one. `restart`
-    matches the restarting task (its `host` group names the host when the task is delegated)."""
-    order: list[str] = []
-    passed = set(gates)
-    for task, host, status in task_results(output):
-        if (restarting := restart.match(task)) and status == "changed":
-            host = restarting.groupdict().get("host") or host
-            if not order or order[-1] != host:
-                assert passed == set(gates), f"{host} restarted before {order[-1]} passed {gates}"
-                order.append(host)
-                passed = set()
-        elif order and task in gates:
-            passed.add(task)
-            print(f"[lab] after restarting {order[-1]}: {task}", flush=True)
-    assert passed == set(gates), f"the gates did not all pass after {order[-1]}"
-    return order

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bdp_testkit.helpers import BIN, run_tool
-from labkit import HADOOP_GATES, HADOOP_RESTART, WORK, as_spark, restarted_one_at_a_time, stage
+from bdp_testkit.helpers import BIN, restarted_one_at_a_time, run_tool
+from labkit import HADOOP_GATES, HADOOP_RESTART, WORK, as_spark, stage
 
 pytestmark = pytest.mark.lab
 

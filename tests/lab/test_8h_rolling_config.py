@@ -14,14 +14,13 @@ import time
 
 import pytest
 
-from bdp_testkit.helpers import run_playbook
+from bdp_testkit.helpers import restarted_one_at_a_time, run_playbook
 from labkit import (
     HADOOP_GATES,
     HADOOP_RESTART,
     KAFKA_GATES,
     KAFKA_RESTART,
     assert_stream_in_lake_once,
-    restarted_one_at_a_time,
     stage,
     start_stream,
     stream_api_config,

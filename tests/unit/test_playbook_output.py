@@ -1,8 +1,16 @@
 """Reading ansible-playbook's output (yaml result format): the recap and the failed tasks."""
 
+import re
 import subprocess
 
-from bdp_testkit.helpers import play_recap, playbook_failures, playbook_report
+import pytest
+
+from bdp_testkit.helpers import (
+    play_recap,
+    playbook_failures,
+    playbook_report,
+    restarted_one_at_a_time,
+)
 
 # Trimmed from real runs of ansible-core 2.19 with callback_result_format = yaml (the recap's
 # columns narrowed).
@@ -60,3 +68,33 @@ def test_report_leads_with_the_failures_or_else_the_last_line():
     assert playbook_report(failed).splitlines()[0].startswith("spark-worker-01: TASK [cassandra")
     killed = subprocess.CompletedProcess([], -9, "PLAY [Java] ***\n\n(killed after 1800 s)\n", "")
     assert playbook_report(killed).splitlines()[0] == "(killed after 1800 s)"
+
+
+ROLLING = """
+TASK [kafka : Restart Kafka on de-kafka-cluster-1] *****************************
+changed: [de-kafka-cluster-1]
+
+TASK [kafka : Wait for all brokers to register] ********************************
+ok: [de-kafka-cluster-1]
+
+TASK [kafka : Restart Kafka on de-kafka-cluster-2] *****************************
+changed: [de-kafka-cluster-1 -> 10.87.0.22]
+
+TASK [kafka : Wait for all brokers to register] ********************************
+ok: [de-kafka-cluster-1]
+"""
+RESTART = re.compile(r"kafka : Restart Kafka on (?P<host>\S+)$")
+
+
+def test_a_rolling_restart_names_its_hosts_in_order():
+    gates = ("kafka : Wait for all brokers to register",)
+    assert restarted_one_at_a_time(ROLLING, RESTART, gates) == [
+        "de-kafka-cluster-1",
+        "de-kafka-cluster-2",
+    ]
+
+
+def test_a_host_restarted_before_the_gates_passed_fails_the_check():
+    gates = ("kafka : Wait for all brokers to register", "kafka : Wait for the quorum")
+    with pytest.raises(AssertionError, match="de-kafka-cluster-2 restarted before"):
+        restarted_one_at_a_time(ROLLING, RESTART, gates)
