@@ -1,4 +1,4 @@
--- Per player and match features of the game source (DESIGN D6, issue 8): one row per
+-- Per player and match features of the game source: one row per
 -- account in a room and day, with the label the cheater detector is trained on.
 -- Every warehouse table is RANGE COLUMNS-partitioned by dt with dt in the primary key, so
 -- the ETL can swap a whole day in by partition exchange. p_history is the floor the first

@@ -1,4 +1,4 @@
--- Daily booking funnel of the lodging site by sub-home category and audience (DESIGN D6).
+-- Daily booking funnel of the lodging site by sub-home category and audience.
 CREATE TABLE lodging_daily_funnel (
   dt DATE NOT NULL,
   category VARCHAR(64) NOT NULL,

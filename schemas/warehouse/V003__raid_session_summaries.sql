@@ -1,4 +1,4 @@
--- One row per raid session (DESIGN D6). class_mix is the count of players per class, as a
+-- One row per raid session. class_mix is the count of players per class, as a
 -- JSON object; JSON is a checked LONGTEXT on MariaDB and a native type on MySQL.
 CREATE TABLE raid_session_summaries (
   dt DATE NOT NULL,

@@ -1,5 +1,5 @@
--- Daily performance of each ad by audience, after the 60-second click de-duplication
--- (DESIGN D5, D6). ctr is clicks / impressions, kept so readers need not recompute it.
+-- Daily performance of each ad by audience, after the 60-second click de-duplication.
+-- ctr is clicks / impressions, kept so readers need not recompute it.
 CREATE TABLE ads_daily_performance (
   dt DATE NOT NULL,
   ad_id VARCHAR(64) NOT NULL,

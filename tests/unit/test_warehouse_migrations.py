@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from bdp.warehouse import WarehouseError
-from bdp.warehouse.migrations import migration, pending, statements
+from bdp.warehouse.migrations import REWORDED, migration, pending, statements
 from bdp_testkit.helpers import REPO
 
 V1 = migration("V001__first.sql", b"CREATE TABLE a (dt DATE);\n")
@@ -80,3 +80,26 @@ def test_the_repository_migrations_plan_cleanly_and_partition_every_table_by_dt(
         (create,) = statements(item.sql)
         assert "PARTITION BY RANGE COLUMNS (dt)" in create, item.name
         assert "PRIMARY KEY (dt, " in create, item.name  # the partition column in every key
+
+
+def repository_migration(name: str):
+    path = REPO / "schemas" / "warehouse" / name
+    return migration(name, path.read_bytes())
+
+
+@pytest.mark.parametrize("name", sorted(REWORDED))
+def test_a_reworded_file_is_still_the_migration_applied_before_the_rewording(name):
+    item = repository_migration(name)
+    former, _ = REWORDED[name]
+    assert former != item.checksum
+    assert pending({item.version: former}, [item]) == []
+
+
+def test_a_reworded_file_whose_statements_changed_is_a_conflict():
+    name = sorted(REWORDED)[0]
+    item = repository_migration(name)
+    edited = migration(
+        name, item.sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS").encode()
+    )
+    with pytest.raises(WarehouseError, match="migration conflict"):
+        pending({item.version: REWORDED[name][0]}, [edited])
