@@ -29,7 +29,6 @@ from bdp_testkit import streamkit
 from bdp_testkit.helpers import run_tool
 from labkit import (
     MASTER,
-    event_api_config,
     ingest_status,
     kafka_auth,
     lab_secret,
@@ -39,6 +38,7 @@ from labkit import (
     shell_stdout,
     stage,
     start_stream,
+    stream_api_config,
     wait_until,
 )
 
@@ -53,8 +53,7 @@ DRAIN_TIMEOUT_S = 900
 
 @pytest.fixture(scope="module")
 def stream_config() -> dict:
-    zone = event_api_config()["timezone"]
-    config = streamkit.api_config(PORT, SEED, EVENTS_PER_DAY, 0, CLOCK_DAYS[0], zone)
+    config = stream_api_config(PORT, SEED, EVENTS_PER_DAY, 0, CLOCK_DAYS[0])
     return config | {"days": len(CLOCK_DAYS), "faults": streamkit.NO_FAULTS | WRONG_CLOCK}
 
 
