@@ -10,7 +10,9 @@ which is still open, so none of its events is late.
 """
 
 import json
+import re
 import time
+from dataclasses import dataclass
 
 import pytest
 
@@ -35,29 +37,53 @@ STREAM_DAY = "2026-11-23"
 PORT, SEED = 8785, 9105
 # Twelve minutes of events at 8/s: longer than both rollouts together.
 STREAM_EVENTS, STREAM_RATE = 6000, 8.0
-CHANGES = {
-    "hadoop": ("ansible/hadoop.yml", {"dfs.datanode.balance.bandwidthPerSec": "52428800"}),
-    "kafka": ("ansible/kafka.yml", {"log.cleaner.backoff.ms": "16000"}),
-}
-EXTRA_VARIABLE = {"hadoop": "hadoop_hdfs_site_extra", "kafka": "kafka_extra_properties"}
-HADOOP_HOSTS = ["spark-master-01", "spark-worker-01", "spark-worker-02", "spark-worker-03"]
-KAFKA_HOSTS = ["de-kafka-cluster-1", "de-kafka-cluster-2", "de-kafka-cluster-3"]
-RESTART_AND_GATES = {
-    "hadoop": (HADOOP_RESTART, HADOOP_GATES),
-    "kafka": (KAFKA_RESTART, KAFKA_GATES),
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One component's setting change: its playbook, the pass-through variable and the setting
+    put in it, the task that restarts a host and the gates after it, and the hosts expected
+    to restart, in order."""
+
+    playbook: str
+    variable: str
+    setting: dict[str, str]
+    restart: re.Pattern
+    gates: tuple[str, ...]
+    hosts: list[str]
+
+
+ROLLOUTS = {
+    "hadoop": Rollout(
+        "ansible/hadoop.yml",
+        "hadoop_hdfs_site_extra",
+        {"dfs.datanode.balance.bandwidthPerSec": "52428800"},
+        HADOOP_RESTART,
+        HADOOP_GATES,
+        ["spark-master-01", "spark-worker-01", "spark-worker-02", "spark-worker-03"],
+    ),
+    "kafka": Rollout(
+        "ansible/kafka.yml",
+        "kafka_extra_properties",
+        {"log.cleaner.backoff.ms": "16000"},
+        KAFKA_RESTART,
+        KAFKA_GATES,
+        ["de-kafka-cluster-1", "de-kafka-cluster-2", "de-kafka-cluster-3"],
+    ),
 }
 RECOVERY_TIMEOUT_S = 600
 DRAIN_TIMEOUT_S = 900
 
 
-def rollout(component: str, extra: dict | None) -> list[str]:
-    """Run the component's playbook, with `extra` as its pass-through settings when given;
-    return the restarted hosts in order, after checking that the gates passed between them."""
-    playbook, _ = CHANGES[component]
-    variables = ["-e", json.dumps({EXTRA_VARIABLE[component]: extra})] if extra else []
-    result = run_playbook("-i", "inventories/lab", playbook, *variables)
+def rollout(component: str, changed: bool) -> list[str]:
+    """Run the component's playbook, with its setting in the pass-through variable when
+    `changed` (without it, the inventory's settings come back); return the restarted hosts in
+    order, after checking that the gates passed between them."""
+    change = ROLLOUTS[component]
+    variables = ["-e", json.dumps({change.variable: change.setting})] if changed else []
+    result = run_playbook("-i", "inventories/lab", change.playbook, *variables)
     assert result.returncode == 0, result.stdout[-4000:]
-    order = restarted_one_at_a_time(result.stdout, *RESTART_AND_GATES[component])
+    order = restarted_one_at_a_time(result.stdout, change.restart, change.gates)
     print(f"[lab] {component}: restarted one at a time: {', '.join(order)}", flush=True)
     return order
 
@@ -72,19 +98,19 @@ def stream():
     wait_until(lambda: stream_polled(PORT) > 0, 300, "the stream flowing")
     yield process
     process.kill()
-    for component in CHANGES:
-        rollout(component, None)
+    for component in ROLLOUTS:
+        rollout(component, changed=False)
 
 
 def test_an_hdfs_setting_restarts_the_hadoop_hosts_one_at_a_time(stream):
     started = time.monotonic()
-    assert rollout("hadoop", CHANGES["hadoop"][1]) == HADOOP_HOSTS
+    assert rollout("hadoop", changed=True) == ROLLOUTS["hadoop"].hosts
     stage("HDFS setting rolled out on 4 hosts during ingest", started)
 
 
 def test_a_kafka_setting_restarts_the_brokers_one_at_a_time(stream):
     started = time.monotonic()
-    assert rollout("kafka", CHANGES["kafka"][1]) == KAFKA_HOSTS
+    assert rollout("kafka", changed=True) == ROLLOUTS["kafka"].hosts
     assert stream_polled(PORT) < STREAM_EVENTS, "the stream ended before the rollouts did"
     stage("Kafka setting rolled out on 3 brokers during ingest", started)
 
