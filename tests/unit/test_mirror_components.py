@@ -18,6 +18,7 @@ VERSIONS = {
     "spark_kafka_clients": "3.9.2",
     "spark_commons_pool2": "2.13.1",
     "mariadb_jdbc": "3.5.11",
+    "jmx_exporter": "0.20.0",
     "kafka": "4.4.0",
     "kafka_scala": "2.13",
     "cassandra": "5.0.9",
@@ -60,6 +61,10 @@ def test_archive_paths_repeat_the_official_download_paths():
         "mariadb-jdbc": (
             "mariadb/connector-j/3.5.11/mariadb-jdbc-3.5.11.tgz",
             "mariadb-jdbc-3.5.11",
+        ),
+        "jmx-exporter": (
+            "prometheus/jmx_exporter/0.20.0/jmx-exporter-0.20.0.tgz",
+            "jmx-exporter-0.20.0",
         ),
         "librdkafka": (
             "librdkafka/2.16.1/librdkafka-2.16.1-linux-x86_64.tar.gz",
@@ -148,6 +153,7 @@ def test_the_repository_versions_file_plans_every_component():
         "spark",
         "spark-kafka",
         "mariadb-jdbc",
+        "jmx-exporter",
         "librdkafka",
         "airflow",
         "collectors",

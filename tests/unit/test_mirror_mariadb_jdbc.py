@@ -1,6 +1,6 @@
 import pytest
 
-from bdp.mirror.assemble.mariadb_jdbc import check_complete
+from bdp.mirror.assemble.jars import check_complete
 from bdp.mirror.coordinates import Coordinate
 from bdp.mirror.errors import MirrorError
 from bdp.mirror.pom import declared_dependencies
@@ -59,12 +59,12 @@ def test_a_required_dependency_without_a_literal_version_is_still_an_error():
 
 
 def test_the_driver_alone_is_complete_when_the_pom_requires_nothing():
-    check_complete(declared(), [], "x.pom")
+    check_complete("mariadb-jdbc", declared(), [], "x.pom")
 
 
 def test_a_required_dependency_left_out_is_named_with_its_version():
     with pytest.raises(MirrorError) as caught:
-        check_complete(declared(POM.replace(RDS, RDS + NEEDED)), [], "x.pom")
+        check_complete("mariadb-jdbc", declared(POM.replace(RDS, RDS + NEEDED)), [], "x.pom")
     message = str(caught.value)
     assert "x.pom declares runtime dependencies the mariadb-jdbc archive lacks" in message
     assert "com.example:needed 1.2.3" in message
@@ -72,11 +72,15 @@ def test_a_required_dependency_left_out_is_named_with_its_version():
 
 def test_a_bundled_dependency_passes_only_at_the_declared_version():
     needed = declared(POM.replace(RDS, RDS + NEEDED))
-    check_complete(needed, [Coordinate("com.example", "needed", "1.2.3")], "x.pom")
+    check_complete("mariadb-jdbc", needed, [Coordinate("com.example", "needed", "1.2.3")], "x.pom")
     with pytest.raises(MirrorError, match=r"com\.example:needed 1\.2\.4 \(the POM says 1\.2\.3\)"):
-        check_complete(needed, [Coordinate("com.example", "needed", "1.2.4")], "x.pom")
+        check_complete(
+            "mariadb-jdbc", needed, [Coordinate("com.example", "needed", "1.2.4")], "x.pom"
+        )
 
 
 def test_a_bundled_jar_the_pom_does_not_declare_is_an_error():
     with pytest.raises(MirrorError, match=r"com\.example:extra 1\.0 \(the POM says None\)"):
-        check_complete(declared(), [Coordinate("com.example", "extra", "1.0")], "x.pom")
+        check_complete(
+            "mariadb-jdbc", declared(), [Coordinate("com.example", "extra", "1.0")], "x.pom"
+        )

@@ -291,6 +291,27 @@ def mariadb_jdbc(v: Callable[[str], str]) -> Component:
     )
 
 
+def jmx_exporter(v: Callable[[str], str]) -> Component:
+    """Prometheus's JMX exporter Java agent, loaded by every JVM service (`-javaagent`).
+
+    The agent jar is shaded: its POM declares no runtime dependency, which the assembler checks.
+    """
+    version = v("jmx_exporter")
+    name = f"jmx-exporter-{version}"
+    return Component(
+        name="jmx-exporter",
+        version=version,
+        archive=f"prometheus/jmx_exporter/{version}/{name}.tgz",
+        top_dir=name,
+        versions=(("jmx_exporter", version),),
+        fetch=(Coordinate("io.prometheus.jmx", "jmx_prometheus_javaagent", version),),
+        missing=(
+            "everything but jars/: only the Java agent jar, not the standalone HTTP server"
+            " or the project's example configurations",
+        ),
+    )
+
+
 def librdkafka(v: Callable[[str], str]) -> Component:
     version = v("confluent_kafka")
     return Component(
@@ -360,6 +381,7 @@ FACTORIES: dict[str, Callable[[Callable[[str], str]], Component]] = {
     "spark": spark,
     "spark-kafka": spark_kafka,
     "mariadb-jdbc": mariadb_jdbc,
+    "jmx-exporter": jmx_exporter,
     "librdkafka": librdkafka,
     "airflow": airflow,
     "collectors": collectors,

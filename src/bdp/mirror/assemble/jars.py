@@ -49,3 +49,33 @@ def check_pinned(declared: dict[tuple[str, str], str], pinned: list[Coordinate],
             f"{pom} does not declare the pinned versions: {'; '.join(wrong)};"
             " set bdp_versions to what the POM declares"
         )
+
+
+def assemble_complete(component: Component, ws: Workspace) -> Assembly:
+    """jars/ with the main jar and exactly the runtime dependencies its POM declares."""
+    _, *dependencies = component.fetch
+    return assemble_jars(
+        component,
+        ws,
+        lambda declared, pom: check_complete(component.name, declared, dependencies, pom),
+    )
+
+
+def check_complete(
+    name: str, declared: dict[tuple[str, str], str], bundled: list[Coordinate], pom: str
+) -> None:
+    """The bundled jars must be exactly the main jar's runtime dependencies, at their versions.
+
+    None is assumed to be on the target's class path already: a dependency that a new
+    version gains fails the mirror build instead of the service at run time.
+    """
+    check_pinned(declared, bundled, pom)
+    left_out = sorted(set(declared) - {(c.group, c.artifact) for c in bundled})
+    if left_out:
+        names = "; ".join(
+            f"{group}:{artifact} {declared[group, artifact]}" for group, artifact in left_out
+        )
+        raise MirrorError(
+            f"{pom} declares runtime dependencies the {name} archive lacks: {names};"
+            " pin them in bdp_versions and add them to the component's fetch list"
+        )
