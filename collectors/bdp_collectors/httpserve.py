@@ -3,11 +3,13 @@
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from bdp_collectors.exposition import CONTENT_TYPE, MetricFamily, render
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,11 @@ class Response:
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return Response(status, data, "application/json", headers or {})
+
+
+def metrics_response(families: Iterable[MetricFamily]) -> Response:
+    """200 with the families in the Prometheus text format, what a scrape of /metrics expects."""
+    return Response(200, render(families).encode("utf-8"), CONTENT_TYPE)
 
 
 Handler = Callable[[Request], Response]
