@@ -121,6 +121,7 @@ class Collector:
             if page.end and stop_at_end:
                 break
             self._pace(started, len(page.events), idle=page.end or not page.events)
+        self.stats.up = False
         self._log_metrics(force=True)
         log.info(
             "collector stopped", extra={"context": {"source": self.config.source, "cursor": cursor}}
@@ -195,7 +196,9 @@ class Collector:
         """Send until every record is delivered; False if a stop came while Kafka was failing."""
         pending = records
         while pending:
-            failures = self.sink.send(pending)
+            sent = self.hooks.monotonic()
+            failures = self.sink.send(pending)  # returns once each record is confirmed or failed
+            self.stats.delivery_took(self.hooks.monotonic() - sent)
             if not failures:
                 break
             self.stats.kafka_errors += 1
@@ -219,6 +222,7 @@ class Collector:
         self.stats.end = page.end
         self.stats.polled += len(page.events)
         self.stats.last_poll_at = utc_iso(self.hooks.now())
+        self.stats.up = True
 
     def _delivered(self, records: list[Record], cursor: int) -> None:
         rejected = [record for record in records if record.topic == self.topics.dlq]

@@ -8,8 +8,9 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from bdp_collectors.httpserve import Request, Response, json_response
+from bdp_collectors.httpserve import Request, Response, json_response, metrics_response
 from bdp_collectors.simulator.config import REQUEST_FAULTS, ApiConfig, pick
+from bdp_collectors.simulator.metrics import ApiCounters
 from bdp_collectors.simulator.stream import StreamItem
 
 log = logging.getLogger("bdp_collectors.api")
@@ -36,6 +37,7 @@ class EventApi:
         self.t0, self.clock = t0, clock
         self.fault_rng = fault_rng or random.Random()
         self._lock = threading.Lock()  # random.Random is not safe across handler threads
+        self.counters = ApiCounters(streams)
 
     def available(self, source: str) -> int:
         """Items of `source` released so far."""
@@ -48,6 +50,21 @@ class EventApi:
         return min(total, math.floor(elapsed * self.config.release_rate) + 1)
 
     def handle(self, request: Request) -> Response:
+        """Answer a request and count it by source and status; GET /metrics shows the counts
+        (and is not counted: the scrapes would be most of them)."""
+        if request.path == "/metrics":
+            return metrics_response(self.counters.families())
+        response = self._route(request)
+        self.counters.request(self._served_source(request.path), response.status)
+        return response
+
+    def _served_source(self, path: str) -> str:
+        """The source an events path names if it is served, else "": a label value taken from
+        any path a client asks for would let it grow the metrics without bound."""
+        match = EVENTS_PATH.match(path)
+        return match.group(1) if match and match.group(1) in self.streams else ""
+
+    def _route(self, request: Request) -> Response:
         if request.path == "/healthz":
             return json_response(200, {"status": "ok", "sources": sorted(self.streams)})
         match = EVENTS_PATH.match(request.path)
@@ -94,13 +111,15 @@ class EventApi:
         next_cursor = stop
         if fault == "cursor_backwards":
             next_cursor = max(0, cursor - 1 - int(self._roll() * limit))
+        events = [item.payload for item in stream[cursor:stop]]
         body = {
             "source": source,
-            "events": [item.payload for item in stream[cursor:stop]],
+            "events": events,
             "next_cursor": next_cursor,
             "available": available,
             "end": stop >= len(stream),
         }
+        self.counters.served(source, len(events))
         return json_response(200, body)
 
     def _roll(self) -> float:
