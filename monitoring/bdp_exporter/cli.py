@@ -9,10 +9,10 @@ import sys
 import threading
 from types import FrameType
 
+from bdp.exposition import render
 from bdp_exporter import config as configfile
 from bdp_exporter.collector import Collector, probes
-from bdp_exporter.exposition import render
-from bdp_exporter.metrics import FAMILIES
+from bdp_exporter.metrics import families
 from bdp_exporter.server import make_server
 
 log = logging.getLogger("bdp_exporter")
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     collector = Collector(probes(config), config.probe_timeout_seconds, config.cache_seconds)
     if args.once:
-        sys.stdout.write(render(FAMILIES, collector.collect()))
+        sys.stdout.write(render(families(collector.collect())))
         return 0
     try:
         server = make_server(config.bind, config.port, collector.collect)

@@ -22,9 +22,8 @@ from bdp_exporter import days, opensearch, tls
 from bdp_exporter.config import Config
 from bdp_exporter.etl import Report, ReportError, etl_samples, newest_published, parse_report
 from bdp_exporter.etl import still_needed as etl_day_needed
-from bdp_exporter.exposition import Sample, sample
 from bdp_exporter.lake import lake_samples
-from bdp_exporter.metrics import PROBE_SUCCESS
+from bdp_exporter.metrics import PROBE_SUCCESS, NamedSample, sample
 from bdp_exporter.webhdfs import Deadline, WebHdfs
 from bdp_jobs.lake.layout import LakePaths, parse_day_dir
 
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 
 Warn = Callable[[str], None]
 # A probe: (the collection's instant, a sink for warnings that do not fail it) -> samples.
-ProbeRun = Callable[[datetime, Warn], list[Sample]]
+ProbeRun = Callable[[datetime, Warn], list[NamedSample]]
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def hdfs_probe(config: Config) -> ProbeRun:
     https = config.namenode_url.startswith("https:")
     paths = LakePaths(config.lake, config.lake_writer_checkpoint)
 
-    def run(now: datetime, warn: Warn) -> list[Sample]:
+    def run(now: datetime, warn: Warn) -> list[NamedSample]:
         client = WebHdfs(
             config.namenode_url,
             config.hdfs_user,
@@ -127,7 +126,7 @@ def opensearch_probe(config: Config) -> ProbeRun:
     assert settings is not None
     context = ssl.create_default_context(cafile=settings.ca_file)
 
-    def run(now: datetime, warn: Warn) -> list[Sample]:
+    def run(now: datetime, warn: Warn) -> list[NamedSample]:
         health = opensearch.fetch_health(
             settings.url,
             settings.user,
@@ -143,7 +142,7 @@ def opensearch_probe(config: Config) -> ProbeRun:
 def tls_probe(config: Config, endpoint: str) -> ProbeRun:
     context = tls.context(config.ca_file)
 
-    def run(now: datetime, warn: Warn) -> list[Sample]:
+    def run(now: datetime, warn: Warn) -> list[NamedSample]:
         der = tls.peer_certificate(endpoint, context, config.probe_timeout_seconds)
         return tls.expiry_samples(endpoint, der)
 
@@ -178,11 +177,11 @@ class Collector:
         self.cache_seconds = cache_seconds
         self.clock = clock
         self._lock = threading.Lock()
-        self._cached: tuple[float, list[Sample]] | None = None
+        self._cached: tuple[float, list[NamedSample]] | None = None
         self._failures: dict[str, str] = {}  # probe -> reason logged for its current failure
         self._warned: set[str] = set()
 
-    def collect(self) -> list[Sample]:
+    def collect(self) -> list[NamedSample]:
         with self._lock:  # a scrape arriving during a collection waits for it
             if self._cached and time.monotonic() - self._cached[0] < self.cache_seconds:
                 return self._cached[1]
@@ -190,10 +189,10 @@ class Collector:
             self._cached = (time.monotonic(), samples)
             return samples
 
-    def _collect(self) -> list[Sample]:
+    def _collect(self) -> list[NamedSample]:
         now = self.clock()
         warnings: dict[str, list[str]] = {probe.name: [] for probe in self.probes}
-        outcomes: dict[str, list[Sample] | BaseException] = {}
+        outcomes: dict[str, list[NamedSample] | BaseException] = {}
         if self.probes:
             pool = ThreadPoolExecutor(len(self.probes), thread_name_prefix="probe")
             futures = {
@@ -211,7 +210,7 @@ class Collector:
                 else:
                     outcomes[name] = future.exception() or future.result()
         self._log_warnings(warnings)
-        samples: list[Sample] = []
+        samples: list[NamedSample] = []
         for probe in self.probes:
             outcome = outcomes[probe.name]
             if isinstance(outcome, BaseException):

@@ -22,13 +22,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bdp_exporter import days
-from bdp_exporter.exposition import Sample, sample
 from bdp_exporter.metrics import (
     ETL_DURATION,
     ETL_LAST_PUBLISHED,
     ETL_PUBLISH_DUE,
     ETL_QUALITY_FAILURES,
     ETL_ROWS,
+    NamedSample,
+    sample,
 )
 
 RUNNING, QUALITY_FAILED, PUBLISHED, FAILED = "running", "quality-failed", "published", "failed"
@@ -131,7 +132,7 @@ def etl_samples(
     window_days: int,
     timezone: str,
     publish_grace: timedelta,
-) -> list[Sample]:
+) -> list[NamedSample]:
     """Samples of one source. `day_reports` holds the parsed reports of each day read (at
     least the quality window and the days back to the newest published one); `first_raw_day`
     is the oldest raw day in the lake, needed only when nothing was published."""

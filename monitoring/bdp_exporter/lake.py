@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from bdp_exporter import days
-from bdp_exporter.exposition import Sample, sample
 from bdp_exporter.metrics import (
     LAKE_BATCH_ID,
     LAKE_COMPLETE_THROUGH,
@@ -19,6 +18,8 @@ from bdp_exporter.metrics import (
     LAKE_LAST_BATCH,
     LAKE_OFFSET,
     LAKE_ROWS,
+    NamedSample,
+    sample,
 )
 from bdp_jobs.lake.state import SourceState, parse_instant, parse_state
 
@@ -39,7 +40,7 @@ def _row_kinds(state: SourceState) -> dict[str, int]:
 
 def lake_samples(
     document: Any, sources: Iterable[str], timezone: str, raw_grace: timedelta
-) -> list[Sample]:
+) -> list[NamedSample]:
     """Samples of the writer state `document` for the configured `sources`.
 
     A configured source the writer has not seen yet gets no samples; a source in the state

@@ -9,8 +9,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from bdp_exporter.exposition import Sample, sample
-from bdp_exporter.metrics import OPENSEARCH_STATUS
+from bdp_exporter.metrics import OPENSEARCH_STATUS, NamedSample, sample
 
 COLOURS = ("green", "yellow", "red")
 
@@ -19,7 +18,7 @@ class OpenSearchError(Exception):
     pass
 
 
-def status_samples(health: Any) -> list[Sample]:
+def status_samples(health: Any) -> list[NamedSample]:
     """1 for the cluster's current status, 0 for the other two (pure)."""
     status = health.get("status") if isinstance(health, dict) else None
     if status not in COLOURS:

@@ -8,15 +8,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from bdp_exporter.exposition import CONTENT_TYPE, render
-from bdp_exporter.metrics import FAMILIES
+from bdp.exposition import CONTENT_TYPE, render
+from bdp_exporter.metrics import NamedSample, families
 
 log = logging.getLogger(__name__)
 
 INDEX = b"bdp_exporter: the platform exporter. Metrics at /metrics.\n"
 
 
-def make_server(bind: str, port: int, collect: Callable[[], list[Any]]) -> ThreadingHTTPServer:
+def make_server(
+    bind: str, port: int, collect: Callable[[], list[NamedSample]]
+) -> ThreadingHTTPServer:
     """A server whose /metrics renders `collect()` (port 0: any free port)."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -26,7 +28,7 @@ def make_server(bind: str, port: int, collect: Callable[[], list[Any]]) -> Threa
             path = urlsplit(self.path).path
             if path == "/metrics":
                 try:
-                    body = render(FAMILIES, collect()).encode("utf-8")
+                    body = render(families(collect())).encode("utf-8")
                 except Exception:
                     log.exception("collecting the metrics failed")
                     self._answer(500, b"collecting the metrics failed\n", "text/plain")

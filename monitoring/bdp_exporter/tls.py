@@ -11,8 +11,7 @@ import socket
 import ssl
 from datetime import UTC, datetime
 
-from bdp_exporter.exposition import Sample, sample
-from bdp_exporter.metrics import TLS_EXPIRY
+from bdp_exporter.metrics import TLS_EXPIRY, NamedSample, sample
 
 _SEQUENCE, _UTC_TIME, _GENERALIZED_TIME, _VERSION = 0x30, 0x17, 0x18, 0xA0
 
@@ -110,5 +109,5 @@ def peer_certificate(endpoint: str, tls: ssl.SSLContext, timeout: float) -> byte
     return der
 
 
-def expiry_samples(endpoint: str, der: bytes) -> list[Sample]:
+def expiry_samples(endpoint: str, der: bytes) -> list[NamedSample]:
     return [sample(TLS_EXPIRY, not_after(der).timestamp(), endpoint=endpoint)]

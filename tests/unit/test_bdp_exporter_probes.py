@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -21,17 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from bdp_exporter import cli, tls
-from bdp_exporter.collector import Collector, probes
-from bdp_exporter.config import parse_config
-from bdp_exporter.exposition import render, sample
-from bdp_exporter.metrics import FAMILIES
-from bdp_exporter.server import make_server
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from bdp.exposition import render
+from bdp_exporter import cli, tls
+from bdp_exporter.collector import Collector, probes
+from bdp_exporter.config import parse_config
+from bdp_exporter.metrics import families, sample
+from bdp_exporter.server import make_server
 from bdp_jobs.lake.state import SourceState, render_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -196,7 +197,7 @@ def config_for(hdfs_url, **more):
 
 def collect(config):
     collector = Collector(probes(config), config.probe_timeout_seconds, 0, clock=lambda: NOW)
-    return render(FAMILIES, collector.collect())
+    return render(families(collector.collect()))
 
 
 def ts(*parts):
@@ -296,7 +297,7 @@ def test_a_missing_state_and_a_half_written_report_are_warnings(hdfs, caplog):
     config = config_for(hdfs.url)
     collector = Collector(probes(config), 2, 0, clock=lambda: NOW)
     with caplog.at_level(logging.WARNING, logger="bdp_exporter"):
-        text = render(FAMILIES, collector.collect())
+        text = render(families(collector.collect()))
         collector.collect()
     assert 'bdp_exporter_probe_success{probe="hdfs"} 1' in text
     assert "bdp_lake_writer_batch_id" not in text
@@ -606,10 +607,26 @@ def test_cli_names_the_bad_key(tmp_path, caplog):
     assert "ca_file: " + str(tmp_path / "ca.pem") + " holds no usable CA certificate" in caplog.text
 
 
-def test_runs_on_the_standard_library_alone():
-    """No site-packages (-S): only the exporter and the lake writer's pure modules on the path."""
-    path = os.pathsep.join([str(REPO / "monitoring"), str(REPO / "spark_jobs")])
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": path}
+# What monitoring/README.md says to deploy besides bdp_exporter/: (copy, source in the repository)
+DEPLOYED_BESIDE = [
+    ("bdp/__init__.py", "src/bdp/__init__.py"),
+    ("bdp/exposition.py", "src/bdp/exposition.py"),
+    ("bdp_jobs/__init__.py", "spark_jobs/bdp_jobs/__init__.py"),
+    ("bdp_jobs/lake/__init__.py", "spark_jobs/bdp_jobs/lake/__init__.py"),
+    ("bdp_jobs/lake/days.py", "spark_jobs/bdp_jobs/lake/days.py"),
+    ("bdp_jobs/lake/layout.py", "spark_jobs/bdp_jobs/lake/layout.py"),
+    ("bdp_jobs/lake/state.py", "spark_jobs/bdp_jobs/lake/state.py"),
+]
+
+
+def test_runs_on_the_standard_library_alone(tmp_path):
+    """No site-packages (-S), and only the deployed copies on the path: the exporter, the
+    text format writer and the lake writer's pure modules."""
+    shutil.copytree(REPO / "monitoring" / "bdp_exporter", tmp_path / "bdp_exporter")
+    for copy, source in DEPLOYED_BESIDE:
+        (tmp_path / copy).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / source, tmp_path / copy)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path)}
     code = (
         "import sys, pkgutil, importlib, bdp_exporter\n"
         "for m in pkgutil.iter_modules(bdp_exporter.__path__):\n"
@@ -617,6 +634,8 @@ def test_runs_on_the_standard_library_alone():
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('pyspark', 'yaml', 'bdp_collectors', 'bdp_etl'))\n"
         "assert not bad, bad\n"
+        "assert sorted(m for m in sys.modules if m.split('.')[0] == 'bdp') =="
+        " ['bdp', 'bdp.exposition']\n"
         "assert not [p for p in sys.path if 'site-packages' in p]\n"
     )
     subprocess.run([sys.executable, "-S", "-c", code], env=env, check=True, timeout=60)

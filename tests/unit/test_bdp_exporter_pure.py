@@ -1,15 +1,15 @@
-"""The exporter's pure parts: the text format, day arithmetic across daylight-saving changes,
-the lake writer state and the ETL run reports as samples, the config."""
+"""The exporter's pure parts: samples grouped into families, day arithmetic across
+daylight-saving changes, the lake writer state and the ETL run reports as samples, the config."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from bdp_exporter import days, etl, exposition, lake, tls
-from bdp_exporter.config import ConfigError, parse_config
-from bdp_exporter.exposition import Family, render, sample
-from bdp_exporter.metrics import FAMILIES
 
+from bdp.exposition import MetricFamily, Sample, check_family, render
+from bdp_exporter import days, etl, lake, tls
+from bdp_exporter.config import ConfigError, parse_config
+from bdp_exporter.metrics import FAMILIES, families, sample
 from bdp_jobs.lake.state import SourceState, render_state
 
 
@@ -29,49 +29,57 @@ def labels(**found):
     return tuple(sorted(found.items()))
 
 
-# --- exposition -------------------------------------------------------------------------
+# --- samples into families ----------------------------------------------------------------
+
+DECLARED = {
+    "b_total": MetricFamily("b_total", "counter", "B."),
+    "a": MetricFamily("a", "gauge", "A."),
+    "unused": MetricFamily("unused", "gauge", "Never sampled."),
+}
 
 
-def test_render_groups_families_in_declared_order_and_escapes():
-    families = {
-        "b_total": Family("b_total", "counter", "B with \\ and\nnewline."),
-        "a": Family("a", "gauge", "A."),
-        "unused": Family("unused", "gauge", "Never sampled."),
-    }
-    text = render(
-        families,
-        [
-            sample("a", 1.5, x='q"uo\\te\n'),
-            sample("b_total", 3),
-            sample("a", 2, x="a"),
-            sample("a", float("nan"), x="n"),
-        ],
+def test_families_in_declared_order_with_samples_sorted_by_labels():
+    found = families(
+        [sample("a", 1.5, x="q"), sample("b_total", 3), sample("a", 2, x="a", y="z")], DECLARED
     )
-    assert text == (
-        "# HELP b_total B with \\\\ and\\nnewline.\n"
+    assert found == [
+        MetricFamily("b_total", "counter", "B.", (Sample(3, {}),)),
+        MetricFamily(
+            "a", "gauge", "A.", (Sample(2, {"x": "a", "y": "z"}), Sample(1.5, {"x": "q"}))
+        ),
+    ]
+    assert render(found) == (
+        "# HELP b_total B.\n"
         "# TYPE b_total counter\n"
         "b_total 3\n"
         "# HELP a A.\n"
         "# TYPE a gauge\n"
-        'a{x="a"} 2\n'
-        'a{x="n"} NaN\n'
-        'a{x="q\\"uo\\\\te\\n"} 1.5\n'
+        'a{x="a",y="z"} 2\n'
+        'a{x="q"} 1.5\n'
     )
 
 
-def test_render_rejects_undeclared_and_duplicate_samples():
+def test_a_family_without_samples_is_left_out():
+    """A failed probe shows no HELP or TYPE line for its metrics."""
+    assert families([], DECLARED) == []
+    assert render(families([], DECLARED)) == ""
+
+
+def test_undeclared_and_duplicate_samples_are_refused():
     with pytest.raises(ValueError, match="undeclared"):
-        render({}, [sample("nope", 1)])
-    family = {"a": Family("a", "gauge", "A.")}
-    with pytest.raises(ValueError, match="duplicate"):
-        render(family, [sample("a", 1, x="1"), sample("a", 2, x="1")])
-    assert render(family, []) == ""
+        families([sample("nope", 1)], DECLARED)
+    twice = families([sample("a", 1, x="1"), sample("a", 2, x="1")], DECLARED)
+    with pytest.raises(ValueError, match="two samples"):
+        render(twice)
 
 
-def test_values_are_formatted_exactly():
-    assert exposition.format_value(1_700_000_000.0) == "1700000000"
-    assert exposition.format_value(0.25) == "0.25"
-    assert exposition.format_value(float("inf")) == "+Inf"
+def test_the_served_families_pass_the_writers_checks():
+    """Counters named *_total, valid names: a scrape cannot fail on a declaration."""
+    for family in FAMILIES.values():
+        check_family(family)
+    every = families(sample(name, 1, source="game") for name in FAMILIES)
+    assert [family.name for family in every] == list(FAMILIES)
+    assert render(every).count("# TYPE ") == len(FAMILIES)
 
 
 # --- days ---------------------------------------------------------------------------------

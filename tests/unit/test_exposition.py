@@ -1,10 +1,11 @@
-"""The Prometheus text format writer: escaping, numbers, HELP/TYPE lines and what it refuses."""
+"""bdp.exposition, the Prometheus text format writer of every /metrics endpoint (collectors,
+event API, bdp_exporter): escaping, numbers, HELP/TYPE lines and what it refuses."""
 
 import math
 
 import pytest
 
-from bdp_collectors.exposition import (
+from bdp.exposition import (
     CONTENT_TYPE,
     MetricFamily,
     Sample,
@@ -29,6 +30,7 @@ def test_label_values_escape_backslash_quote_and_newline():
 def test_values_as_prometheus_spells_them():
     assert [format_value(v) for v in (0, 3, 3.0, -2.0, True)] == ["0", "3", "3", "-2", "1"]
     assert format_value(0.25) == "0.25"
+    assert format_value(1_700_000_000.0) == "1700000000"  # a Unix time, not 1.7e+09
     assert format_value(1e-7) == "1e-07"
     assert format_value(2.0**60) == "1.152921504606847e+18"
     assert format_value(math.nan) == "NaN"
@@ -58,6 +60,26 @@ def test_a_family_renders_help_type_and_one_line_per_sample():
     )
     assert render([]) == ""
     assert CONTENT_TYPE == "text/plain; version=0.0.4; charset=utf-8"
+
+
+def test_rendered_lines_escape_help_and_label_values():
+    family = MetricFamily(
+        "bdp_demo_up",
+        "gauge",
+        "Up with \\ and\nnewline.",
+        (Sample(1.5, {"x": 'q"uo\\te\n'}), Sample(math.nan, {"x": "n"})),
+    )
+    assert render([family]) == (
+        "# HELP bdp_demo_up Up with \\\\ and\\nnewline.\n"
+        "# TYPE bdp_demo_up gauge\n"
+        'bdp_demo_up{x="q\\"uo\\\\te\\n"} 1.5\n'
+        'bdp_demo_up{x="n"} NaN\n'
+    )
+
+
+def test_a_family_without_samples_keeps_its_help_and_type():
+    """Leaving such a family out is the caller's choice (bdp_exporter's failed probes)."""
+    assert render([MetricFamily("bdp_x", "gauge", "h")]) == "# HELP bdp_x h\n# TYPE bdp_x gauge\n"
 
 
 def test_a_summary_has_sum_count_and_quantiles():
@@ -93,6 +115,15 @@ def test_a_summary_has_sum_count_and_quantiles():
         ),
         (
             MetricFamily("bdp_x", "gauge", "h", (Sample(1, {"a": "1"}), Sample(2, {"a": "1"}))),
+            "two samples",
+        ),
+        (
+            MetricFamily(
+                "bdp_x",
+                "gauge",
+                "h",
+                (Sample(1, {"a": "1", "b": "2"}), Sample(2, {"b": "2", "a": "1"})),
+            ),
             "two samples",
         ),
     ],

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bdp_collectors.exposition import MetricFamily, MetricType, Sample
+from bdp.exposition import MetricFamily, MetricType, Sample
 
 if TYPE_CHECKING:  # status.py serves these families, so it imports this module
     from bdp_collectors.collector.status import Stats

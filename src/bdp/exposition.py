@@ -1,8 +1,12 @@
 """Metric families rendered as the Prometheus text exposition format 0.0.4 (pure: no I/O).
 
-Only what this package's /metrics endpoints need: counters, gauges and summaries with labels,
-no timestamps, no histograms. Names and label names are checked here, so a typo fails in a
-unit test instead of making Prometheus drop the whole scrape."""
+The one writer of the platform's /metrics endpoints: the collectors', the event API's and
+bdp_exporter's. Only what they need: counters, gauges and summaries with labels, no
+timestamps, no histograms. Names and label names are checked here, so a typo fails in a unit
+test instead of making Prometheus drop the whole scrape.
+
+Standard library only, importing nothing else from bdp: hosts get a copy of this file beside
+bdp/__init__.py and no more of the package."""
 
 import math
 import re
