@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from bdp import demo, deploy, etl, ingest, lab, logs, mirror
+from bdp import demo, deploy, etl, ingest, lab, logs, mirror, status
 from bdp.errors import BdpError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.register(subparsers)
     logs.register(subparsers)
     mirror.register(subparsers)
+    status.register(subparsers)
     return parser
 
 
