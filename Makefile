@@ -76,7 +76,18 @@ lint: setup ## ruff and ansible-lint
 	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench ansible/plugins
 	$(BIN)/ansible-lint --nocolor -q
 
-test-unit: setup ## fast tests: lint, syntax checks, unit tests (no lab)
+# promtool for the Prometheus rule tests: Debian's prometheus package unpacked under build/tools
+# (downloaded with apt-get, never installed, so no server starts on this machine).
+PROMTOOL := build/tools/usr/bin/promtool
+
+$(PROMTOOL):
+	mkdir -p build/tools/debs
+	cd build/tools/debs && { ls prometheus_*.deb >/dev/null 2>&1 || apt-get download prometheus \
+	  || { apt-get update -q && apt-get download prometheus; }; }
+	dpkg-deb -x "$$(ls -t build/tools/debs/prometheus_*.deb | head -n 1)" build/tools
+	touch $@
+
+test-unit: setup $(PROMTOOL) ## fast tests: lint, syntax checks, unit tests (no lab)
 	@$(call timed,make lint (ruff and ansible-lint),$(MAKE) --no-print-directory lint)
 	@$(call timed,unit tests (pytest -n auto),$(BIN)/pytest -q -m "not lab" -n auto)
 
