@@ -142,12 +142,13 @@ def rows(results: Mapping[str, Mapping[str, object] | None]) -> list[tuple[str, 
     return table
 
 
-def markdown(table: list[tuple[str, ...]]) -> str:
-    """A Markdown table with padded columns, readable in a terminal and in table.md alike."""
-    widths = [max(len(line[column]) for line in (HEADER, *table)) for column in range(len(HEADER))]
+def markdown(table: list[tuple[str, ...]], header: tuple[str, ...] = HEADER) -> str:
+    """A Markdown table with padded columns, readable in a terminal and in table.md alike
+    (`header`: another benchmark's own columns)."""
+    widths = [max(len(line[column]) for line in (header, *table)) for column in range(len(header))]
     rule = tuple("-" * width for width in widths)
     padded = (
         (text.ljust(width) for text, width in zip(line, widths, strict=True))
-        for line in (HEADER, rule, *table)
+        for line in (header, rule, *table)
     )
     return "\n".join(f"| {' | '.join(cells)} |" for cells in padded)
