@@ -18,9 +18,10 @@ timed = started=$$SECONDS; $(2); [ -z "$${BDP_STAGE_LOG:-}" ] || \
         printf '%s\t%s\n' "$(1)" $$((SECONDS - started)) >> "$$BDP_STAGE_LOG"
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
-# Debian packages the control machine needs for the lab.
+# Debian packages the control machine needs for the lab (chromium: the lab test loads the
+# Prometheus console pages in a real browser).
 CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
-                    util-linux maven
+                    util-linux maven chromium
 
 .PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
         lint test test-all test-unit test-lab test-lab-all bench
@@ -72,8 +73,8 @@ demo: setup mirror lab-up deploy ## the main job: mirror, lab, deploy, ingest, d
 	$(BIN)/bdp demo -i $(INVENTORY)
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench ansible/plugins
-	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench ansible/plugins
+	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench monitoring ansible/plugins
+	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench monitoring ansible/plugins
 	$(BIN)/ansible-lint --nocolor -q
 
 # promtool for the Prometheus rule tests: Debian's prometheus package unpacked under build/tools

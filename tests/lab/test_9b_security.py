@@ -24,7 +24,11 @@ than tested, because a test would have to assert that they accept anyone:
 - The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs.
 - Cassandra's internode port (7000): no internode authentication or TLS. Its JMX port (7199)
   listens on loopback only, without a password.
-- The collectors' /status endpoints (8711-8714): read-only counters, no authentication.
+- The collectors' /status and /metrics endpoints (8711-8714) and the metrics exporters (node
+  exporter 9100 on every host, the JMX exporter agents 7101-7107 of the JVM services, the
+  MySQL, PostgreSQL and Redis exporters 9104, 9187, 9121, the platform exporter 9188):
+  read-only metrics on the private address, no authentication. Prometheus (9090) and
+  Alertmanager (9093) require a password: test_service_refuses_unauthenticated_access below.
 """
 
 import datetime
@@ -40,6 +44,7 @@ import jwt
 import mysql.connector
 import pytest
 import requests
+from promkit import ALERTMANAGER, PROMETHEUS, web_auth
 from seccheck import (
     LISTENERS_COMMAND,
     SCAN_DIR,
@@ -172,6 +177,15 @@ def opensearch_without_credentials() -> None:
         assert wrong.status_code == 401, f"{host}: {wrong.text}"
 
 
+def monitoring_without_credentials(url: str) -> None:
+    anonymous = requests.get(url, timeout=30)
+    assert anonymous.status_code == 401, anonymous.text
+    wrong = requests.get(url, auth=("admin", "wrong-password"), timeout=30)
+    assert wrong.status_code == 401, wrong.text
+    right = requests.get(url, auth=web_auth(), timeout=30)
+    assert right.status_code == 200, right.text
+
+
 REFUSALS: dict[str, Callable[[], None]] = {
     "warehouse: etl_writer without a password": partial(warehouse_login, ""),
     "warehouse: etl_writer with a wrong password": partial(warehouse_login, "wrong-password"),
@@ -186,6 +200,12 @@ REFUSALS: dict[str, Callable[[], None]] = {
     ),
     "collectors: event API without the token": event_api_without_token,
     "opensearch: REST API without credentials": opensearch_without_credentials,
+    "prometheus: HTTP API without the password": partial(
+        monitoring_without_credentials, f"{PROMETHEUS}/api/v1/status/buildinfo"
+    ),
+    "alertmanager: HTTP API without the password": partial(
+        monitoring_without_credentials, f"{ALERTMANAGER}/api/v2/status"
+    ),
 }
 
 
@@ -366,12 +386,17 @@ def test_no_vault_value_in_the_logs_kept_in_hdfs(secrets):
 
 # What may listen on a non-loopback address, by inventory group (TCP port -> service).
 EXPECTED_PORTS: dict[str, dict[int, str]] = {
-    "all": {22: "sshd"},
-    "hdfs_namenode": {8020: "NameNode RPC", 9870: "NameNode web UI and WebHDFS"},
+    "all": {22: "sshd", 9100: "Prometheus node exporter"},
+    "hdfs_namenode": {
+        8020: "NameNode RPC",
+        9870: "NameNode web UI and WebHDFS",
+        7101: "NameNode JMX exporter agent",
+    },
     "hdfs_datanode": {
         9864: "DataNode web UI",
         9866: "DataNode data transfer",
         9867: "DataNode IPC",
+        7102: "DataNode JMX exporter agent",
     },
     "yarn_resourcemanager": {
         8030: "ResourceManager scheduler (ApplicationMasters)",
@@ -379,35 +404,47 @@ EXPECTED_PORTS: dict[str, dict[int, str]] = {
         8032: "ResourceManager client (spark-submit)",
         8033: "ResourceManager admin",
         8088: "ResourceManager web UI and REST",
+        7103: "ResourceManager JMX exporter agent",
     },
     "yarn_nodemanager": {
         8040: "NodeManager localizer",
         8042: "NodeManager web UI",
         45454: "NodeManager container manager (fixed, so a restart keeps the node id)",
+        7104: "NodeManager JMX exporter agent",
     },
-    "spark_history": {18080: "Spark History Server"},
+    "spark_history": {18080: "Spark History Server", 7105: "its JMX exporter agent"},
     "lake_writer": {4040: "Spark UI of the lake writer's driver"},
     "kafka": {
         9091: "Kafka INTERNAL listener (brokers, SCRAM)",
         9092: "Kafka CLIENT listener (SCRAM)",
         9093: "Kafka CONTROLLER listener (KRaft quorum, SASL/PLAIN)",
+        7106: "Kafka JMX exporter agent",
     },
     # Log aggregators: the fluentd implementation's forward input, rsyslog's RELP input (lab).
     "fluentd": {24224: "Fluentd forward input", 2514: "rsyslog RELP input of the forwarders"},
     "collectors": {
         8700: "event API simulator (on the group's first host)",
-        8711: "collector game /status",
-        8712: "collector lodging /status",
-        8713: "collector raid /status",
-        8714: "collector ads /status",
+        8711: "collector game /status and /metrics",
+        8712: "collector lodging /status and /metrics",
+        8713: "collector raid /status and /metrics",
+        8714: "collector ads /status and /metrics",
     },
     "opensearch_cluster_manager": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
     "opensearch_coordinator": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
     "opensearch_data": {9200: "OpenSearch HTTP", 9300: "OpenSearch transport"},
-    "mysql_warehouse": {3306: "MariaDB warehouse"},
-    "cassandra": {7000: "Cassandra internode", 9042: "Cassandra CQL"},
-    "redis": {6379: "Redis (Celery broker)"},
-    "airflow_db": {5432: "PostgreSQL (Airflow metadata)"},
+    "mysql_warehouse": {3306: "MariaDB warehouse", 9104: "MySQL exporter"},
+    "cassandra": {
+        7000: "Cassandra internode",
+        9042: "Cassandra CQL",
+        7107: "Cassandra JMX exporter agent",
+    },
+    "redis": {6379: "Redis (Celery broker)", 9121: "Redis exporter"},
+    "airflow_db": {5432: "PostgreSQL (Airflow metadata)", 9187: "PostgreSQL exporter"},
+    "monitoring": {
+        9090: "Prometheus (basic auth)",
+        9093: "Alertmanager (basic auth)",
+        9188: "platform exporter (lake writer, ETL, OpenSearch, TLS)",
+    },
     "airflow_scheduler": {
         8080: "Airflow api-server (UI, REST and execution API)",
         8794: "Airflow triggerer log server",
