@@ -7,9 +7,9 @@ from collections.abc import Callable
 from bdp.mirror.assemble import (
     cassandra,
     hadoop,
+    jars,
     kafka,
     librdkafka,
-    jars,
     opensearch,
     spark,
     spark_kafka,
