@@ -16,6 +16,7 @@ in build/screenshots/). Drills:
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import threading
 import time
@@ -25,11 +26,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
-from promkit import MONITORING_ADDRESS, firing, prometheus_get, query, web_auth
+from promkit import MONITORING_ADDRESS, MONITORING_HOST, firing, prometheus_get, query, web_auth
 
 from bdp.inventory import listing
 from bdp.sources import platform_sources
-from bdp_testkit.helpers import REPO
+from bdp_testkit.helpers import REPO, run_tool
 from labkit import (
     AIRFLOW_API,
     HOSTS,
@@ -339,3 +340,25 @@ def test_a_late_etl_day_fires_the_freshness_alert(receiver):
         if not paused_before:
             airflow(f"dags unpause {dag}")
     stage("monitoring drill: a late ETL day, freshness alert fired and resolved", started)
+
+
+@pytest.mark.slow  # a monitoring.yml run on the monitoring host (about 1 min): make test-all
+def test_a_rule_file_with_an_error_fails_the_play_and_the_running_rules_stay(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "roles/prometheus/files/rules", rules)
+    broken = rules / "zz_broken.yml"
+    broken.write_text(
+        "groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up ==\n"
+    )
+    run = run_tool(
+        "ansible-playbook", "-i", "inventories/lab", "ansible/monitoring.yml",
+        "--limit", "monitoring", "-e", f"prometheus_rules_dir={rules}",
+    )  # fmt: skip
+    assert run.returncode != 0, run.stdout[-3000:]
+    failure = run.stdout[run.stdout.index("FAILED!") - 3000 :]
+    assert str(broken) in failure, failure
+    assert "could not parse expression" in failure, failure
+    installed = on_host(MONITORING_HOST, "ls /etc/prometheus/rules")
+    assert "zz_broken.yml" not in installed, installed
+    groups = [group["name"] for group in prometheus_get("/api/v1/rules")["groups"]]
+    assert "broken" not in groups and "bdp-etl" in groups, groups
