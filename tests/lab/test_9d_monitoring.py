@@ -16,6 +16,7 @@ in build/screenshots/). Drills:
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -355,9 +356,11 @@ def test_a_rule_file_with_an_error_fails_the_play_and_the_running_rules_stay(tmp
         "--limit", "monitoring", "-e", f"prometheus_rules_dir={rules}",
     )  # fmt: skip
     assert run.returncode != 0, run.stdout[-3000:]
-    failure = run.stdout[run.stdout.index("FAILED!") - 3000 :]
-    assert str(broken) in failure, failure
-    assert "could not parse expression" in failure, failure
+    failure = run.stdout[run.stdout.index(f"(item={broken})") :][:3000]
+    # promtool names the line and column: `<file>: 5:15: group "broken", rule 1, ...`
+    assert re.search(r": 5:\d+: group \"broken\", rule 1, \"Broken\": could not parse", failure), (
+        failure
+    )
     installed = on_host(MONITORING_HOST, "ls /etc/prometheus/rules")
     assert "zz_broken.yml" not in installed, installed
     groups = [group["name"] for group in prometheus_get("/api/v1/rules")["groups"]]
