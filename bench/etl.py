@@ -60,7 +60,7 @@ def run_etl(day: str, run_id: str) -> float:
     started = time.monotonic()
     on_host(
         WORKER,
-        f"cd {WORK} && {AS_AIRFLOW} env PYTHONPATH=/var/lib/airflow/dags"
+        f"cd {WORK} && {AS_AIRFLOW} env PYTHONPATH=/var/lib/airflow/dags:/opt/bdp/etl/lib"
         f" /opt/bdp/airflow/bin/python -m bdp_etl --settings {settings} run --date {day}"
         f" --source game --run-id {run_id} > etl.log 2>&1",
     )

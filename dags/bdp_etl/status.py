@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdp_etl import jobcode, webhdfs
+from bdp_etl import webhdfs
 from bdp_etl.settings import Settings
+from bdp_jobs.etl import runreport
 
 
 def latest_reports(settings: Settings, source: str, days: int) -> list[dict[str, Any]]:
     """The newest report of each of the `days` most recent days with one, newest day first."""
-    runreport, _ = jobcode.modules(settings)
     source_dir = runreport.source_area(settings["lake"], "runs", source)
     reports = []
     for day_dir in reversed(webhdfs.list_names(settings, source_dir)):

@@ -10,8 +10,9 @@ import urllib.request
 from datetime import date
 from typing import Any
 
-from bdp_etl import jobcode, webhdfs
+from bdp_etl import webhdfs
 from bdp_etl.settings import DataQualityError, EtlError, Settings
+from bdp_jobs.etl import gate, runreport
 
 LIVE_STATES = "NEW,NEW_SAVING,SUBMITTED,ACCEPTED,RUNNING"
 
@@ -124,7 +125,6 @@ def kill_leftovers(settings: Settings, tag: str) -> list[str]:
 
 
 def report_path(settings: Settings, source: str, day: date, run_id: str) -> str:
-    runreport, _ = jobcode.modules(settings)
     return runreport.EtlLayout(settings["lake"], source, day).report(run_id)
 
 
@@ -142,7 +142,6 @@ def run_job(
     print(f"bdp-etl: {source} {day}: {' '.join(argv)}", flush=True)
     finished = subprocess.run(argv, stdout=sys.stdout, stderr=subprocess.STDOUT, check=False)
     report = read_report(settings, source, day, run_id)
-    runreport, _ = jobcode.modules(settings)
     if report and report["status"] == runreport.QUALITY_FAILED:
         raise DataQualityError("; ".join(report["problems"]))
     if finished.returncode != 0 or not report or report["status"] != runreport.PUBLISHED:
@@ -158,7 +157,6 @@ def run_job(
 def check_report(settings: Settings, source: str, day: date, run_id: str) -> dict[str, Any]:
     """The quality task: the run's report must say published, with every destination holding
     exactly the rows the gate passed."""
-    runreport, gate = jobcode.modules(settings)
     report = read_report(settings, source, day, run_id)
     if report is None:
         raise EtlError(f"{source} {day}: no run report for {run_id}")

@@ -22,8 +22,9 @@ def parse(folder) -> dict:
         # Outside the DAG folder: the airflow role copies that folder to the hosts as it is.
         "AIRFLOW_HOME": tempfile.mkdtemp(prefix="airflow-home-"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        # As the airflow role's environment does: DAGs import their own packages.
-        "PYTHONPATH": str(folder),
+        # As the airflow role's environment does: DAGs import their own packages, and the
+        # Spark jobs' package from the etl role's copy of spark_jobs/.
+        "PYTHONPATH": os.pathsep.join([str(folder), str(REPO / "spark_jobs")]),
         "BDP_ETL_SETTINGS": str(REPO / "tests" / "unit" / "data" / "etl_settings.json"),
     }
     result = subprocess.run(

@@ -14,22 +14,15 @@ from bdp_testkit.helpers import REPO
 SETTINGS_FILE = REPO / "tests" / "unit" / "data" / "etl_settings.json"
 
 
-def raw_settings():
-    """The test settings, with the Spark jobs' code of this checkout."""
-    return dict(json.loads(SETTINGS_FILE.read_text()), code_dir=str(REPO / "spark_jobs"))
-
-
 @pytest.fixture(scope="module")
 def settings():
-    return Settings(raw_settings())
+    return Settings(json.loads(SETTINGS_FILE.read_text()))
 
 
 @pytest.fixture(scope="module")
 def dags(tmp_path_factory):
-    settings = tmp_path_factory.mktemp("etl") / "etl.json"
-    settings.write_text(json.dumps(raw_settings()))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BDP_ETL_SETTINGS", str(settings))
+        patch.setenv("BDP_ETL_SETTINGS", str(SETTINGS_FILE))
         patch.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow")))
         import daily_etl
 
@@ -99,7 +92,8 @@ def test_bdp_etl_runs_the_module_over_ssh_as_airflow():
         "admin@10.0.0.5",
     ]  # fmt: skip
     assert argv[-1] == (
-        "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags 'BDP_ETL_PROG=bdp etl'"
+        "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags:/opt/bdp/etl/lib"
+        " 'BDP_ETL_PROG=bdp etl'"
         " /opt/bdp/airflow/bin/python -m bdp_etl run --date=2026-11-01 --source=game"
     )
 

@@ -238,11 +238,10 @@ def test_an_empty_day_is_held_once_it_is_complete_and_a_full_one_is_marked(zone,
 
 @pytest.fixture(scope="module")
 def daily_etl(tmp_path_factory):
-    raw = json.loads((REPO / "tests" / "unit" / "data" / "etl_settings.json").read_text())
-    settings = tmp_path_factory.mktemp("etl") / "etl.json"
-    settings.write_text(json.dumps(dict(raw, code_dir=str(REPO / "spark_jobs"))))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BDP_ETL_SETTINGS", str(settings))
+        patch.setenv(
+            "BDP_ETL_SETTINGS", str(REPO / "tests" / "unit" / "data" / "etl_settings.json")
+        )
         patch.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow")))
         import daily_etl
 

@@ -12,13 +12,15 @@ from bdp.inventory import add_inventory_argument
 from bdp.remote import first_host, ssh_argv
 
 REMOTE_PYTHON = "/opt/bdp/airflow/bin/python"
-REMOTE_DAGS = "/var/lib/airflow/dags"
+# The Airflow daemons' PYTHONPATH (airflow.env): the DAG folder, for bdp_etl, and the Spark
+# jobs' code (bdp_etl_code_dir), for bdp_jobs.
+REMOTE_PYTHONPATH = "/var/lib/airflow/dags:/opt/bdp/etl/lib"
 
 
 def remote_command(module_args: list[str]) -> list[str]:
     return [
         "runuser", "-u", "airflow", "--",
-        "env", f"PYTHONPATH={REMOTE_DAGS}", "BDP_ETL_PROG=bdp etl",
+        "env", f"PYTHONPATH={REMOTE_PYTHONPATH}", "BDP_ETL_PROG=bdp etl",
         REMOTE_PYTHON, "-m", "bdp_etl", *module_args,
     ]  # fmt: skip
 
