@@ -187,7 +187,7 @@ def _run(
 def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
     """The command named by argv[0]; `now`, an aware instant, stands in for the clock."""
     argv = sys.argv if argv is None else argv
-    command = Path(argv[0]).name
+    command = Path(argv[0]).name if argv else ""
     args = _parser(command).parse_args(argv[1:])
     try:
         summary = _run(command, args, json.loads(args.config.read_text()), now)
@@ -202,3 +202,9 @@ def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
         return 1
     print(json.dumps(summary, sort_keys=True))
     return 0
+
+
+if __name__ == "__main__":
+    # `python3 -m warehouse.host COMMAND [ARG...]`, as the mariadb role's launcher runs it:
+    # COMMAND is the name the launcher was called by (its path will do).
+    sys.exit(main(sys.argv[1:]))
