@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -48,6 +48,7 @@ from labkit import (
     wait_until,
     write_on_host,
 )
+from reportkit import run_report
 
 pytestmark = pytest.mark.lab
 
@@ -272,18 +273,14 @@ def test_the_lake_writer_stopped_during_a_stream_fires_the_lag_alert(receiver):
 def report(source: str, day: str, finished: datetime) -> str:
     """A published run report as the ETL writes it (bdp_jobs.etl.runreport)."""
     return json.dumps(
-        {
-            "source": source,
-            "dt": day,
-            "run_id": f"monitoring-drill-{day}",
-            "attempt": 1,
-            "started": (finished - timedelta(minutes=5)).isoformat().replace("+00:00", "Z"),
-            "finished": finished.isoformat().replace("+00:00", "Z"),
-            "status": "published",
-            "raw": {},
-            "datasets": {},
-            "problems": [],
-        }
+        run_report(
+            "published",
+            finished - timedelta(minutes=5),
+            finished,
+            source=source,
+            day=date.fromisoformat(day),
+            run_id=f"monitoring-drill-{day}",
+        )
     )
 
 

@@ -34,6 +34,7 @@ from bdp_exporter.config import parse_config
 from bdp_exporter.metrics import families, sample
 from bdp_exporter.server import make_server
 from bdp_jobs.lake.state import SourceState, render_state
+from reportkit import run_report
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 10, 27, 9, tzinfo=UTC)  # 2026-10-27 in Berlin, after the autumn change
@@ -126,24 +127,6 @@ def hdfs():
     stop(fake.server)
 
 
-def report(status, started, finished, stored=()):
-    return {
-        "source": "game",
-        "dt": "2026-10-25",
-        "run_id": "scheduled__2026-10-25T00:00:00+00:00",
-        "attempt": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds") if finished else None,
-        "status": status,
-        "raw": {},
-        "datasets": {
-            name: {"kind": "fact", "destination": dest, "rows": rows, "stored_rows": rows}
-            for name, dest, rows in stored
-        },
-        "problems": [],
-    }
-
-
 def fill_lake(fake):
     """game: state, raw days and reports; ads: raw days, no reports; raid: nothing at all."""
     state = render_state(
@@ -166,7 +149,7 @@ def fill_lake(fake):
     runs = "/lake/_etl/runs/game"
     fake.put_json(
         f"{runs}/dt=2026-10-24/scheduled__2026-10-24T00_00_00_00_00.json",
-        report(
+        run_report(
             "published",
             utc(2026, 10, 25, 2),
             utc(2026, 10, 25, 2, 12),
@@ -175,7 +158,7 @@ def fill_lake(fake):
     )
     fake.put_json(
         f"{runs}/dt=2026-10-25/scheduled__2026-10-25T00_00_00_00_00.json",
-        report("quality-failed", utc(2026, 10, 26, 2), utc(2026, 10, 26, 2, 3)),
+        run_report("quality-failed", utc(2026, 10, 26, 2), utc(2026, 10, 26, 2, 3)),
     )
 
 
@@ -311,7 +294,7 @@ def test_reports_are_read_only_as_far_back_as_needed(hdfs):
     for day in range(1, 20):
         hdfs.put_json(
             f"/lake/_etl/runs/game/dt=2026-09-{day:02d}/r.json",
-            report("published", utc(2026, 9, day + 1), utc(2026, 9, day + 1, 1)),
+            run_report("published", utc(2026, 9, day + 1), utc(2026, 9, day + 1, 1)),
         )
     collect(config_for(hdfs.url, quality_window_days=3))
     opened = [r for r in hdfs.requests if "op=OPEN" in r and "/runs/game/" in r]

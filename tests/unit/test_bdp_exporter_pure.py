@@ -11,6 +11,7 @@ from bdp_exporter import days, etl, lake, tls
 from bdp_exporter.config import ConfigError, parse_config
 from bdp_exporter.metrics import FAMILIES, families, sample
 from bdp_jobs.lake.state import SourceState, render_state
+from reportkit import run_report
 
 
 def utc(*parts):
@@ -199,38 +200,19 @@ def test_status_names_are_the_etls():
     )
 
 
-def report(status, started, finished=None, stored=None):
-    """A run report as the ETL writes it (started/finished as runreport.now() formats)."""
-    return {
-        "source": "game",
-        "dt": "ignored",
-        "run_id": "scheduled__x",
-        "attempt": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds") if finished else None,
-        "status": status,
-        "raw": {},
-        "datasets": {
-            name: {"kind": "fact", "destination": destination, "rows": 1, "stored_rows": rows}
-            for name, destination, rows in (stored or [])
-        },
-        "problems": [],
-    }
-
-
 def parsed(*documents):
     return [etl.parse_report(d) for d in documents]
 
 
 def test_newest_published_day_in_berlin_autumn():
     reports = {
-        date(2026, 10, 26): parsed(report("running", utc(2026, 10, 27, 3))),
+        date(2026, 10, 26): parsed(run_report("running", utc(2026, 10, 27, 3))),
         date(2026, 10, 25): parsed(
-            report("quality-failed", utc(2026, 10, 26, 3), utc(2026, 10, 26, 3, 5)),
+            run_report("quality-failed", utc(2026, 10, 26, 3), utc(2026, 10, 26, 3, 5)),
         ),
         date(2026, 10, 24): parsed(
-            report("failed", utc(2026, 10, 25, 3), utc(2026, 10, 25, 3, 1)),
-            report(
+            run_report("failed", utc(2026, 10, 25, 3), utc(2026, 10, 25, 3, 1)),
+            run_report(
                 "published",
                 utc(2026, 10, 25, 4),
                 utc(2026, 10, 25, 4, 10, 30),
@@ -241,7 +223,9 @@ def test_newest_published_day_in_berlin_autumn():
                 ],
             ),
         ),
-        date(2026, 10, 23): parsed(report("published", utc(2026, 10, 24, 3), utc(2026, 10, 24, 4))),
+        date(2026, 10, 23): parsed(
+            run_report("published", utc(2026, 10, 24, 3), utc(2026, 10, 24, 4))
+        ),
     }
     found = values(
         etl.etl_samples(
@@ -266,16 +250,16 @@ def test_quality_failures_count_days_by_their_newest_report_within_the_window():
     reports = {
         # Failed the gate, then a rerun published it: not a failure.
         date(2026, 3, 20): parsed(
-            report(qf, utc(2026, 3, 21, 1), utc(2026, 3, 21, 2)),
-            report(pub, utc(2026, 3, 21, 5), utc(2026, 3, 21, 6)),
+            run_report(qf, utc(2026, 3, 21, 1), utc(2026, 3, 21, 2)),
+            run_report(pub, utc(2026, 3, 21, 5), utc(2026, 3, 21, 6)),
         ),
         # Published, then a rerun failed the gate: a failure.
         date(2026, 3, 19): parsed(
-            report(pub, utc(2026, 3, 20, 1), utc(2026, 3, 20, 2)),
-            report(qf, utc(2026, 3, 20, 5), utc(2026, 3, 20, 6)),
+            run_report(pub, utc(2026, 3, 20, 1), utc(2026, 3, 20, 2)),
+            run_report(qf, utc(2026, 3, 20, 5), utc(2026, 3, 20, 6)),
         ),
-        date(2026, 3, 14): parsed(report(qf, utc(2026, 3, 15, 1), utc(2026, 3, 15, 2))),
-        date(2026, 3, 13): parsed(report(qf, utc(2026, 3, 14, 1), utc(2026, 3, 14, 2))),
+        date(2026, 3, 14): parsed(run_report(qf, utc(2026, 3, 15, 1), utc(2026, 3, 15, 2))),
+        date(2026, 3, 13): parsed(run_report(qf, utc(2026, 3, 14, 1), utc(2026, 3, 14, 2))),
     }
     assert etl.quality_failed_days(reports, date(2026, 3, 21), 7) == 2  # from 03-14 on
     assert etl.quality_failed_days(reports, date(2026, 3, 21), 1) == 0
@@ -312,7 +296,7 @@ def test_a_source_with_nothing_at_all_has_no_due_time():
 
 
 def test_nothing_published_yet_counts_from_the_oldest_known_day():
-    reports = {date(2026, 3, 27): parsed(report("quality-failed", utc(2026, 3, 28, 1)))}
+    reports = {date(2026, 3, 27): parsed(run_report("quality-failed", utc(2026, 3, 28, 1)))}
     found = values(
         etl.etl_samples(
             "ads", reports, date(2026, 3, 28), date(2026, 3, 30), 7, "UTC", timedelta(0)

@@ -265,29 +265,42 @@ def spark_kafka(v: Callable[[str], str]) -> Component:
     )
 
 
+def _jars_only(
+    v: Callable[[str], str], key: str, path: str, group: str, artifact: str, *missing: str
+) -> Component:
+    """One Maven jar under jars/, at the version `key` in bdp_versions; the component is
+    named after `key` (with hyphens) and archived under `path`."""
+    version = v(key)
+    name = key.replace("_", "-")
+    return Component(
+        name=name,
+        version=version,
+        archive=f"{path}/{version}/{name}-{version}.tgz",
+        top_dir=f"{name}-{version}",
+        versions=((key, version),),
+        fetch=(Coordinate(group, artifact, version),),
+        missing=missing,
+    )
+
+
 def mariadb_jdbc(v: Callable[[str], str]) -> Component:
     """MariaDB Connector/J for the Spark ETL jobs' `--jars`.
 
     `fetch` holds the driver first; the assembler checks that the driver's POM declares no
     runtime dependency besides the other jars in `fetch` (as of 3.5.x it declares none).
     """
-    version = v("mariadb_jdbc")
-    name = f"mariadb-jdbc-{version}"
-    return Component(
-        name="mariadb-jdbc",
-        version=version,
-        archive=f"mariadb/connector-j/{version}/{name}.tgz",
-        top_dir=name,
-        versions=(("mariadb_jdbc", version),),
-        fetch=(Coordinate("org.mariadb.jdbc", "mariadb-java-client", version),),
-        missing=(
-            "everything but jars/: this is no official archive, only the driver jar that"
-            " spark-submit --jars needs",
-            "the driver's optional dependencies: waffle-jna and its jna (Windows SSPI"
-            " authentication; JNA also backs unix-socket and named-pipe connections, so only"
-            " TCP connections work), software.amazon.awssdk:rds (AWS IAM authentication) and"
-            " slf4j-api (logging through SLF4J; Spark's jars/ has it)",
-        ),
+    return _jars_only(
+        v,
+        "mariadb_jdbc",
+        "mariadb/connector-j",
+        "org.mariadb.jdbc",
+        "mariadb-java-client",
+        "everything but jars/: this is no official archive, only the driver jar that"
+        " spark-submit --jars needs",
+        "the driver's optional dependencies: waffle-jna and its jna (Windows SSPI"
+        " authentication; JNA also backs unix-socket and named-pipe connections, so only"
+        " TCP connections work), software.amazon.awssdk:rds (AWS IAM authentication) and"
+        " slf4j-api (logging through SLF4J; Spark's jars/ has it)",
     )
 
 
@@ -296,19 +309,14 @@ def jmx_exporter(v: Callable[[str], str]) -> Component:
 
     The agent jar is shaded: its POM declares no runtime dependency, which the assembler checks.
     """
-    version = v("jmx_exporter")
-    name = f"jmx-exporter-{version}"
-    return Component(
-        name="jmx-exporter",
-        version=version,
-        archive=f"prometheus/jmx_exporter/{version}/{name}.tgz",
-        top_dir=name,
-        versions=(("jmx_exporter", version),),
-        fetch=(Coordinate("io.prometheus.jmx", "jmx_prometheus_javaagent", version),),
-        missing=(
-            "everything but jars/: only the Java agent jar, not the standalone HTTP server"
-            " or the project's example configurations",
-        ),
+    return _jars_only(
+        v,
+        "jmx_exporter",
+        "prometheus/jmx_exporter",
+        "io.prometheus.jmx",
+        "jmx_prometheus_javaagent",
+        "everything but jars/: only the Java agent jar, not the standalone HTTP server"
+        " or the project's example configurations",
     )
 
 
