@@ -35,7 +35,8 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = pytest.mark.lab
+# about 5 minutes (the Celery drill about 6 more): make test-all
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 SOURCE, DAY = "game", "2026-11-01"
 TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"

@@ -28,7 +28,8 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = pytest.mark.lab
+# about 6 minutes: make test-all
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 DRILL_DAY = "2026-11-20"
 PORT, SEED = 8781, 9101

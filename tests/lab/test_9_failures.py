@@ -5,7 +5,8 @@ import pytest
 from bdp.lab.machines import ssh_answers
 from labkit import HOSTS, ansible, bdp_lab
 
-pytestmark = pytest.mark.lab
+# the lab's own kill and isolate commands, about 2 minutes: make test-all
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 
 def test_kill_and_restore_a_host(lab):

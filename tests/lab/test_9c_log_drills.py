@@ -90,6 +90,7 @@ def cluster_green() -> bool:
     return health["status"] == "green" and health["number_of_nodes"] == len(OPENSEARCH_HOSTS)
 
 
+@pytest.mark.slow  # make test-all
 def test_a_data_node_cut_off_for_a_minute_loses_no_record():
     drill = Drill()
     drill.start()
@@ -114,6 +115,7 @@ def relay_target(forwarder: str) -> str:
     return next(name for name, host in HOSTS.items() if host.address == address)
 
 
+@pytest.mark.slow  # make test-all
 def test_a_killed_aggregator_loses_no_record():
     aggregator = relay_target(WRITER)
     assert aggregator in KAFKA_HOSTS, aggregator
