@@ -118,6 +118,7 @@ def test_a_task_failing_twice_succeeds_on_its_third_try(api, days):
     stage("MySQL down: two failed tries, the third succeeded", started)
 
 
+@pytest.mark.slow  # two Spark runs of each of two days (about 4.5 min): make test-all
 def test_a_backfill_reruns_the_range(api, days):
     started = time.monotonic()
     answer = api.post(
