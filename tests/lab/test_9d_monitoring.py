@@ -14,7 +14,6 @@ in build/screenshots/). Drills:
   ETL's format, under days no test uses) and removes them afterwards.
 """
 
-import importlib.util
 import json
 import re
 import shutil
@@ -26,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import yaml
 from promkit import MONITORING_ADDRESS, MONITORING_HOST, firing, prometheus_get, query, web_auth
 
 from bdp.inventory import listing
@@ -49,6 +47,7 @@ from labkit import (
     write_on_host,
 )
 from reportkit import run_report
+from scrapekit import inventory_jobs
 
 pytestmark = pytest.mark.lab
 
@@ -117,17 +116,7 @@ def receiver() -> Iterator[Recorder]:
 
 def expected_targets() -> set[tuple[str, str]]:
     """(job, address) of every target the prometheus role derives from the lab inventory."""
-    spec = importlib.util.spec_from_file_location(
-        "scrape_targets", REPO / "roles/prometheus/filter_plugins/scrape_targets.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    resolved = listing(REPO / "inventories" / "lab")
-    groups = {name: body.get("hosts", []) for name, body in resolved.items() if name != "_meta"}
-    groups["all"] = list(resolved["_meta"]["hostvars"])
-    addresses = {host: HOSTS[host].address for host in groups["all"]}
-    targets = yaml.safe_load((REPO / "ansible/group_vars/all/monitoring.yml").read_text())
-    jobs = module.scrape_jobs(targets["bdp_metrics_targets"], groups, addresses, platform_sources())
+    jobs = inventory_jobs("lab")
     return {(job["job"], target["address"]) for job in jobs for target in job["targets"]}
 
 

@@ -1,32 +1,8 @@
 """The prometheus role's scrape jobs, derived from bdp_metrics_targets and the inventories."""
 
-import importlib.util
-
 import pytest
-import yaml
 
-from bdp.inventory import listing
-from bdp.sources import platform_sources
-from bdp_testkit.helpers import REPO
-
-_spec = importlib.util.spec_from_file_location(
-    "scrape_targets", REPO / "roles" / "prometheus" / "filter_plugins" / "scrape_targets.py"
-)
-scrape_targets = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(scrape_targets)
-
-TARGETS = yaml.safe_load((REPO / "ansible/group_vars/all/monitoring.yml").read_text())[
-    "bdp_metrics_targets"
-]
-
-
-def groups_of(inventory: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Every group's hosts (children resolved) and each host's address, as Ansible sees them."""
-    resolved = listing(REPO / "inventories" / inventory)
-    groups = {name: body.get("hosts", []) for name, body in resolved.items() if name != "_meta"}
-    hostvars = resolved["_meta"]["hostvars"]
-    groups["all"] = list(hostvars)  # ansible-inventory lists `all` by its children only
-    return groups, {host: hostvars[host]["ansible_host"] for host in hostvars}
+from scrapekit import TARGETS, groups_of, inventory_jobs, scrape_targets
 
 
 def by_job(jobs: list[dict]) -> dict[str, list[dict]]:
@@ -36,7 +12,7 @@ def by_job(jobs: list[dict]) -> dict[str, list[dict]]:
 @pytest.mark.parametrize("inventory", ["lab", "production"])
 def test_every_host_is_scraped_by_the_node_job_and_every_job_has_targets(inventory):
     groups, addresses = groups_of(inventory)
-    jobs = by_job(scrape_targets.scrape_jobs(TARGETS, groups, addresses, platform_sources()))
+    jobs = by_job(inventory_jobs(inventory))
     assert sorted(t["host"] for t in jobs["node"]) == sorted(groups["all"])
     assert set(jobs) == set(TARGETS)
     for job, targets in jobs.items():
