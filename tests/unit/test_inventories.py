@@ -1,6 +1,8 @@
 """The inventories: same shape in lab and production, parseable, and checked by preflight."""
 
 import json
+import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -135,6 +137,32 @@ def test_preflight_names_the_host_short_of_memory(local_inventory):
     assert result.returncode != 0
     assert "airflow-db-01 has" in result.stdout
     assert "need at least 99999999 MiB" in result.stdout
+
+
+def fake_date(directory: Path, script: str) -> str:
+    """A PATH whose `date` runs script (sh) instead of the real one."""
+    directory.mkdir()
+    (directory / "date").write_text(f"#!/bin/sh\n{script}\n")
+    (directory / "date").chmod(0o755)
+    return f"{directory}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_preflight_names_the_host_whose_clock_is_ahead(local_inventory, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", fake_date(tmp_path / "bin", 'echo "$(($(/bin/date +%s) + 60))"'))
+    result = preflight(local_inventory)
+    assert result.returncode != 0
+    # At most 60 s: the reading is bracketed by the control clock, never rounded up.
+    assert re.search(r"spark-master-01's clock is [56]\d\.\d s ahead of", result.stdout)
+
+
+def test_preflight_does_not_count_a_slow_clock_reading_as_skew(
+    local_inventory, tmp_path, monkeypatch
+):
+    # The reading is taken, then the round trip takes longer than the skew limit.
+    slow = "/bin/date +%s.%N; sleep 7"
+    monkeypatch.setenv("PATH", fake_date(tmp_path / "bin", slow))
+    result = preflight(local_inventory)
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_malformed_inventory_names_the_file(local_inventory):
