@@ -1,7 +1,7 @@
-"""The daily ETL DAGs, created paused in the lab, start here: after the idempotence check
-and the Spark smoke test (tests/lab/test_3_hadoop.py), so neither queues behind the eight
-catch-up runs, and early enough for the runs to finish while the Kafka, OpenSearch and
-store tests go on."""
+"""The daily ETL DAGs, created paused in the lab, start here: after the idempotence check,
+the Spark smoke test (tests/lab/test_3_hadoop.py) and the Airflow smoke DAG
+(tests/lab/test_3a_airflow.py), so none of them queues behind the eight catch-up runs, and
+early enough for the runs to finish while the Kafka, OpenSearch and store tests go on."""
 
 import pytest
 

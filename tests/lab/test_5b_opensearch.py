@@ -68,6 +68,7 @@ def test_the_agent_lowered_only_the_open_file_check_on_every_node():
         assert "left unchanged" not in lines, f"{host}: {lines[-500:]}"
 
 
+@pytest.mark.slow  # a node stopped by its bootstrap checks, then rejoining (about 3 min)
 def test_a_unit_without_the_open_file_limit_still_fails_the_check():
     """The coordinating node, started with the unit's default limit instead of 20000."""
     drop_in = "/etc/systemd/system/opensearch.service.d"
@@ -104,6 +105,7 @@ def test_a_unit_without_the_open_file_limit_still_fails_the_check():
         )
 
 
+@pytest.mark.slow  # an opensearch.yml run made to fail (about 1 min): make test-all
 def test_the_agent_is_refused_in_any_other_inventory(tmp_path):
     staging = tmp_path / "staging"
     shutil.copytree(REPO / "inventories" / "lab", staging)
@@ -219,7 +221,14 @@ def append_as(user: str, path: str, marker: str) -> str:
     return f"runuser -u {user} -- sh -c 'echo \"{jvm_line(marker)}\" >> {path}'"
 
 
-@pytest.mark.parametrize("host", LOGGED_LINES)
+# One host in make test (each waits for a flush, about 45 s); every kind in make test-all.
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param(host, marks=[] if index == 0 else [pytest.mark.slow])
+        for index, host in enumerate(LOGGED_LINES)
+    ],
+)
 def test_a_service_log_line_is_found_by_bdp_logs_search_within_a_minute(host):
     service, command = LOGGED_LINES[host]
     marker = uuid.uuid4().hex

@@ -35,7 +35,10 @@ def cluster(user: str | None, password: str | None = None, **profile) -> Cluster
         ADDRESSES,
         auth_provider=auth,
         execution_profiles={EXEC_PROFILE_DEFAULT: ExecutionProfile(**options)},
+        # A busy 2-core lab answers the driver's first schema queries in seconds, not the
+        # default 2 s.
         connect_timeout=20,
+        control_connection_timeout=30,
     )
 
 
@@ -126,6 +129,7 @@ def test_analyst_reads_but_cannot_write():
         connected.shutdown()
 
 
+@pytest.mark.slow  # a health play on the three nodes (about 1.5 min): make test-all
 def test_health_play_checks_the_ring():
     health = run_tool(
         "ansible-playbook", "-i", "inventories/lab", "ansible/health.yml", "--limit", "cassandra"

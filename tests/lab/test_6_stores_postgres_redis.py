@@ -199,7 +199,12 @@ def test_health_play_passes_and_shows_no_secret():
 @pytest.mark.parametrize(
     ("variable", "host", "expected"),
     [
-        ("redis_password", REDIS_HOST, "PING with the broker password (redis_password)"),
+        pytest.param(
+            "redis_password",
+            REDIS_HOST,
+            "PING with the broker password (redis_password)",
+            marks=pytest.mark.slow,  # a second health play (about 1 min): make test-all
+        ),
         (
             "postgresql_airflow_password",
             DB_HOST,

@@ -42,7 +42,7 @@ from labkit import (
     wait_until,
 )
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # about 6 min: make test-all
 
 CLOCK_DAYS = ("2026-11-22", "2026-11-23")
 PORT, SEED = 8784, 9104
