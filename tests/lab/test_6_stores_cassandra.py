@@ -30,13 +30,17 @@ FIRST_DAY = datetime.date(2000, 1, 1)
 
 def cluster(user: str | None, password: str | None = None, **profile) -> Cluster:
     auth = PlainTextAuthProvider(username=user, password=password) if user else None
-    options = {"load_balancing_policy": DCAwareRoundRobinPolicy(local_dc="dc1"), **profile}
+    options = {
+        "load_balancing_policy": DCAwareRoundRobinPolicy(local_dc="dc1"),
+        "request_timeout": 30,
+        **profile,
+    }
     return Cluster(
         ADDRESSES,
         auth_provider=auth,
         execution_profiles={EXEC_PROFILE_DEFAULT: ExecutionProfile(**options)},
-        # A busy 2-core lab answers the driver's first schema queries in seconds, not the
-        # default 2 s.
+        # A busy 2-core lab answers in seconds: the driver's defaults are 2 s for its first
+        # schema queries and 10 s per request.
         connect_timeout=20,
         control_connection_timeout=30,
     )
