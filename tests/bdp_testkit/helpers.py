@@ -1,9 +1,11 @@
 """Shared by the test suites and the benchmarks: where things are and how to run the
 toolchain's commands."""
 
+import contextlib
 import itertools
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -45,12 +47,27 @@ def run_tool(*argv: str, cwd: Path = REPO, timeout: float = 1800) -> subprocess.
     )
 
 
-def start_tool(*argv: str) -> subprocess.Popen:
-    """Start a command of the pinned toolchain in the background, its output captured."""
+def start_tool(*argv: str, own_group: bool = False) -> subprocess.Popen:
+    """Start a command of the pinned toolchain in the background, its output captured; with
+    own_group, in a process group of its own that `kill_group` ends whole."""
     command, env = _tool(argv)
     return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=own_group,
     )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Kill a process started with own_group and everything it started: its SSH connections
+    and workers hold its output pipe open, so killing the process alone leaves a reader
+    waiting for an end of file that never comes."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 _FAILURE = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]")
@@ -63,8 +80,8 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
     print each play as it starts and each failed task as it fails, so a 20-minute site.yml
     shows where it is."""
     lines: list[str] = []
-    with start_tool("ansible-playbook", *argv) as process:
-        watchdog = threading.Timer(timeout, process.kill)
+    with start_tool("ansible-playbook", *argv, own_group=True) as process:
+        watchdog = threading.Timer(timeout, kill_group, (process,))
         watchdog.start()
         try:
             for line in process.stdout or ():
@@ -78,6 +95,9 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
                 print(f"[ansible {datetime.now(UTC):%H:%M:%S}] {news}", flush=True)
         finally:
             watchdog.cancel()
+            # An interrupted test (Ctrl-C, CI's time limit) must not leave a deploy running.
+            if process.poll() is None:
+                kill_group(process)
     if process.returncode == -9:
         lines.append(f"\n(killed after {timeout:.0f} s)\n")
     return subprocess.CompletedProcess(process.args, process.returncode, "".join(lines), "")

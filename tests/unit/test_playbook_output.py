@@ -2,6 +2,8 @@
 
 import re
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -10,6 +12,7 @@ from bdp_testkit.helpers import (
     playbook_failures,
     playbook_report,
     restarted_one_at_a_time,
+    run_playbook,
 )
 
 # Trimmed from real runs of ansible-core 2.19 with callback_result_format = yaml (the recap's
@@ -98,3 +101,30 @@ def test_a_host_restarted_before_the_gates_passed_fails_the_check():
     gates = ("kafka : Wait for all brokers to register", "kafka : Wait for the quorum")
     with pytest.raises(AssertionError, match="de-kafka-cluster-2 restarted before"):
         restarted_one_at_a_time(ROLLING, RESTART, gates)
+
+
+def test_a_playbook_over_its_time_is_killed_with_everything_it_started(tmp_path):
+    # The task's sleep is a grandchild holding the output pipe: killing ansible-playbook
+    # alone would leave the reader waiting for it.
+    playbook = tmp_path / "slow.yml"
+    playbook.write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - ansible.builtin.command: sleep 300\n"
+    )
+    started = time.monotonic()
+    local = (
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+    )
+    result = run_playbook(*local, str(playbook), timeout=5)
+    assert time.monotonic() - started < 120
+    assert result.returncode == -9
+    assert "(killed after 5 s)" in result.stdout
+    sleepers = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
+    assert sleepers.stdout == ""
