@@ -92,10 +92,10 @@ test-unit: setup $(PROMTOOL) ## fast tests: lint, syntax checks, unit tests (no 
 	@$(call timed,make lint (ruff and ansible-lint),$(MAKE) --no-print-directory lint)
 	@$(call timed,unit tests (pytest -n auto),$(BIN)/pytest -q -m "not lab" -n auto)
 
-test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml twice (changed=0), services, ingestion, failures
+test-lab: setup mirror ## lab tests: 13 fresh hosts, site.yml, services, ingestion, the ETL, one drill
 	$(BIN)/pytest -q -m "lab and not slow" -s --durations=20
 
-test-lab-all: setup mirror ## every lab test, with the rolling restarts under load
+test-lab-all: setup mirror ## every lab test: site.yml again (changed=0), rolling restarts, drills
 	$(BIN)/pytest -q -m lab -s --durations=20
 
 test: test-unit test-lab ## what CI runs (README's test command)
