@@ -76,6 +76,7 @@ def test_installs_verified_archive_once():
     assert play_recap(second.stdout)[HOST]["changed"] == 0
 
 
+@pytest.mark.slow  # another artifact install (about 20 s): make test-all
 def test_bsd_style_checksum_is_understood():
     url = publish("selftest-3.0", "SHA512 (selftest-3.0.tar.gz) = {digest}\n")
     result = install(url)

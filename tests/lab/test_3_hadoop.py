@@ -44,6 +44,8 @@ def test_fsck_reports_healthy():
     assert "is HEALTHY" in on_master("runuser -u hdfs -- hdfs fsck /")
 
 
+# The ETL tests run Spark on YARN too; this smoke job adds about 3 min.
+@pytest.mark.slow  # make test-all
 def test_pyspark_job_reads_and_writes_hdfs_on_yarn():
     words = ["lake", "spark", "yarn", "lake", "hdfs", "lake", "spark"]
     text = " ".join(words)
@@ -78,6 +80,7 @@ def test_failed_job_names_its_application_and_logs():
     assert "failing on purpose" in as_spark(f"yarn logs -applicationId {app}")
 
 
+@pytest.mark.slow  # needs the PySpark application above: make test-all
 def test_history_server_shows_the_pyspark_application():
     deadline = time.monotonic() + 90
     names: set[str] = set()

@@ -109,7 +109,13 @@ def first_record(auth: dict, topic: str = "game.events"):
         consumer.close()
 
 
-@pytest.mark.parametrize("case", REFUSED)
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=[] if case == "wrong password" else [pytest.mark.slow])
+        for case in REFUSED
+    ],
+)  # each refusal waits out the client's timeout (about 30 s): the other one in make test-all
 def test_client_without_valid_credentials_is_refused(case):
     with pytest.raises(KafkaError):
         produce_one(REFUSED[case])

@@ -199,11 +199,10 @@ def test_health_play_passes_and_shows_no_secret():
 @pytest.mark.parametrize(
     ("variable", "host", "expected"),
     [
-        pytest.param(
+        (
             "redis_password",
             REDIS_HOST,
             "PING with the broker password (redis_password)",
-            marks=pytest.mark.slow,  # a second health play (about 1 min): make test-all
         ),
         (
             "postgresql_airflow_password",
@@ -212,6 +211,7 @@ def test_health_play_passes_and_shows_no_secret():
         ),
     ],
 )
+@pytest.mark.slow  # health plays with a wrong password (about 1 min each): make test-all
 def test_health_play_names_a_wrong_password(variable, host, expected):
     health = health_play(host, "-e", f"{variable}=wrong-{uuid.uuid4().hex}")
     assert health.returncode != 0

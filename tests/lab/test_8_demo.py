@@ -16,6 +16,7 @@ SOURCES = list(platform_sources())
 WAIT_S = 1800
 
 
+@pytest.mark.slow  # waits for ingest and the ETL catch-up (about 7 min): make test-all
 def test_bdp_demo_reports_exactly_the_simulators_events(tmp_path):
     page = tmp_path / "demo-report.html"
     result = run_tool(

@@ -115,6 +115,7 @@ def test_dead_letter_topics_hold_exactly_the_invalid_items(known):
         assert all(r["raw"] for r in records), f"{source}: a DLQ record lost its payload"
 
 
+@pytest.mark.slow  # a late event through the lake writer (about 2 min): make test-all
 def test_an_event_for_a_complete_day_goes_to_the_late_area_and_is_counted(known, api_config):
     first_day = api_config["start_date"]
     sample = next(e.event for e in known["game"].valid.values() if e.dt == first_day)
