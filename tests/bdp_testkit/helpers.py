@@ -93,11 +93,12 @@ def run_playbook(*argv: str, timeout: float = 1800) -> subprocess.CompletedProce
                 else:
                     continue
                 print(f"[ansible {datetime.now(UTC):%H:%M:%S}] {news}", flush=True)
+        except BaseException:
+            # An interrupted test (Ctrl-C, CI's time limit) must not leave a deploy running.
+            kill_group(process)
+            raise
         finally:
             watchdog.cancel()
-            # An interrupted test (Ctrl-C, CI's time limit) must not leave a deploy running.
-            if process.poll() is None:
-                kill_group(process)
     if process.returncode == -9:
         lines.append(f"\n(killed after {timeout:.0f} s)\n")
     return subprocess.CompletedProcess(process.args, process.returncode, "".join(lines), "")
