@@ -22,10 +22,8 @@ import time
 from labhost import report, say
 from playbook_profile import task_times, totals
 
-from bdp_testkit.helpers import play_recap, playbook_report, run_playbook, run_tool
+from bdp_testkit.helpers import play_recap, playbook_report, run_site_yml, run_tool
 
-# A fresh site.yml took up to 23 minutes in the lab; run_playbook's default 30 would be too close.
-SITE_YML_TIMEOUT = 7200
 WARNING_PAUSE = 10
 WARNING = (
     "WARNING: --fresh-lab destroys the lab: every host and everything on it (HDFS, Kafka,\n"
@@ -49,7 +47,7 @@ def site_yml(what: str) -> tuple[float, dict[str, int], dict[str, dict[str, floa
     and where the time went (seconds per role and per kind of task)."""
     say(f"site.yml, {what}")
     started = time.monotonic()
-    result = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
+    result = run_site_yml()
     seconds = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"bench: site.yml ({what}) failed:\n{playbook_report(result)}")

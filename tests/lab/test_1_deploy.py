@@ -6,7 +6,7 @@ import time
 import pytest
 from seccheck import found_secrets
 
-from bdp_testkit.helpers import play_recap, playbook_report, run_playbook
+from bdp_testkit.helpers import play_recap, playbook_report, run_site_yml
 from labkit import HOSTS, ansible, bdp_lab, lab_secrets, stage
 
 pytestmark = pytest.mark.lab
@@ -30,14 +30,9 @@ def assert_no_secret_shown(run) -> None:
     assert not leaked, f"site.yml printed the values of {leaked}"
 
 
-# A fresh site.yml takes about 30 minutes on a 2-core machine; run_playbook's default
-# 30 minutes is too close.
-SITE_YML_TIMEOUT = 3600
-
-
 def test_site_yml_deploys_on_fresh_hosts(lab):
     started = time.monotonic()
-    first = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
+    first = run_site_yml()
     stage("site.yml, fresh hosts", started)
     assert_no_secret_shown(first)
     assert first.returncode == 0, playbook_report(first)
@@ -50,7 +45,7 @@ def test_site_yml_deploys_on_fresh_hosts(lab):
 @pytest.mark.slow  # about 10 minutes on the deployed lab: make test-all
 def test_site_yml_again_changes_nothing(lab):
     started = time.monotonic()
-    second = run_playbook("-i", "inventories/lab", "site.yml", timeout=SITE_YML_TIMEOUT)
+    second = run_site_yml()
     stage("site.yml, second run", started)
     assert_no_secret_shown(second)
     assert second.returncode == 0, playbook_report(second)
