@@ -1,5 +1,6 @@
 """What the lab test modules share: the lab's hosts and how to drive it."""
 
+import io
 import json
 import re
 import shlex
@@ -9,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow.parquet as pq
 import requests
 from kafka import KafkaConsumer
 
@@ -248,19 +250,55 @@ def copy_job(host: str, job: str, dest: str) -> None:
     write_on_host(host, target, (JOBS / job).read_bytes())
 
 
-LAKE_INVENTORY_OUT = "/user/spark/lake-inventory"
+WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
+
+
+def webhdfs_session(user: str) -> requests.Session:
+    """WebHDFS calls made as `user` (the lab's HDFS trusts the name it is given)."""
+    web = requests.Session()
+    web.params = {"user.name": user}
+    return web
+
+
+def hdfs_files(web: requests.Session, path: str) -> list[str]:
+    """Every file under an HDFS directory, none if it does not exist, through WebHDFS."""
+    answer = web.get(f"{WEBHDFS}{path}", params={"op": "LISTSTATUS"}, timeout=30)
+    if answer.status_code == 404:
+        return []
+    assert answer.status_code == 200, f"{path}: {answer.text}"
+    files = []
+    for status in answer.json()["FileStatuses"]["FileStatus"]:
+        child = f"{path}/{status['pathSuffix']}"
+        files += hdfs_files(web, child) if status["type"] == "DIRECTORY" else [child]
+    return files
 
 
 def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
-    """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late."""
-    on_host(MASTER, f"mkdir -p {WORK} && chown spark {WORK}")  # on_master runs in WORK
-    copy_job(MASTER, "lake_inventory.py", f"{WORK}/")
-    as_spark(
-        "spark-submit --deploy-mode cluster lake_inventory.py "
-        f"/lake {','.join(sources)} {LAKE_INVENTORY_OUT}"
-    )
-    lines = shell_stdout(as_spark(f"bash -c 'hdfs dfs -cat {LAKE_INVENTORY_OUT}/*.txt'"))
-    return [tuple(line.split(" ")[:5]) for line in lines.splitlines() if line.strip()]
+    """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late.
+
+    Read here with pyarrow, file by file through WebHDFS, as Spark would read the partitioned
+    tables: files and folders whose name starts with _ or . are not data, dt comes from the
+    dt=<day> folder. Sharing no code with the lake writer keeps the check independent."""
+    web = webhdfs_session("spark")
+    rows = []
+    for area in ("raw", "late"):
+        for source in sources:
+            root = f"/lake/{area}/{source}"
+            for path in hdfs_files(web, root):
+                parts = path.removeprefix(f"{root}/").split("/")
+                if any(part.startswith(("_", ".")) for part in parts):
+                    continue
+                folders = dict(part.split("=", 1) for part in parts[:-1] if "=" in part)
+                answer = web.get(f"{WEBHDFS}{path}", params={"op": "OPEN"}, timeout=120)
+                assert answer.status_code == 200, f"{path}: {answer.status_code}"
+                table = pq.read_table(io.BytesIO(answer.content), columns=["event_id", "account"])
+                rows += [
+                    (area, source, folders["dt"], event_id, account)
+                    for event_id, account in zip(
+                        table["event_id"].to_pylist(), table["account"].to_pylist(), strict=True
+                    )
+                ]
+    return rows
 
 
 def service_active(host: str, unit: str) -> bool:

@@ -25,6 +25,7 @@ from bdp_testkit.helpers import run_tool, start_tool
 from labkit import (
     HOSTS,
     MASTER,
+    WEBHDFS,
     airflow_session,
     crash,
     datanodes_live,
@@ -40,7 +41,6 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 SOURCE, DAY = "game", "2026-11-01"
 TAG = f"bdp-etl-{SOURCE}-{DAY.replace('-', '')}"
-WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
 RESOURCEMANAGER = f"http://{HOSTS[MASTER].address}:8088/ws/v1/cluster"
 RECOVERY_TIMEOUT_S = 600
 

@@ -71,11 +71,14 @@ from labkit import (
     HOSTS,
     MASTER,
     OPENSEARCH_HOSTS,
+    WEBHDFS,
     ansible,
+    hdfs_files,
     lab_secrets,
     on_host,
     opensearch,
     stage,
+    webhdfs_session,
 )
 
 pytestmark = pytest.mark.lab
@@ -343,27 +346,14 @@ def test_no_vault_value_in_any_hosts_logs(secrets):
     assert not leaks, f"vault variables whose value is in these logs: {leaks}"
 
 
-WEBHDFS = f"http://{HOSTS[MASTER].address}:9870/webhdfs/v1"
 # Logs that YARN and Spark keep in HDFS: aggregated container logs (drivers' and executors'
 # output, launch scripts with their environment) and Spark event logs (applications' settings).
 HDFS_LOG_DIRS = ("/app-logs", "/spark-history")
 
 
-def hdfs_files(web: requests.Session, path: str) -> list[str]:
-    """Every file under an HDFS directory, read as hdfs (the superuser) through WebHDFS."""
-    answer = web.get(f"{WEBHDFS}{path}", params={"op": "LISTSTATUS"}, timeout=30)
-    assert answer.status_code == 200, answer.text
-    files = []
-    for status in answer.json()["FileStatuses"]["FileStatus"]:
-        child = f"{path}/{status['pathSuffix']}"
-        files += hdfs_files(web, child) if status["type"] == "DIRECTORY" else [child]
-    return files
-
-
 def test_no_vault_value_in_the_logs_kept_in_hdfs(secrets):
     started = time.monotonic()
-    web = requests.Session()
-    web.params = {"user.name": "hdfs"}
+    web = webhdfs_session("hdfs")  # the superuser reads every application's logs
     found, size, vanished = {}, 0, []
     files = [path for directory in HDFS_LOG_DIRS for path in hdfs_files(web, directory)]
     for path in files:
