@@ -289,6 +289,7 @@ def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
                 if any(part.startswith(("_", ".")) for part in parts):
                     continue
                 folders = dict(part.split("=", 1) for part in parts[:-1] if "=" in part)
+                assert "dt" in folders, f"{path}: a data file outside any dt=<day> folder"
                 answer = web.get(f"{WEBHDFS}{path}", params={"op": "OPEN"}, timeout=120)
                 assert answer.status_code == 200, f"{path}: {answer.status_code}"
                 table = pq.read_table(io.BytesIO(answer.content), columns=["event_id", "account"])
