@@ -99,6 +99,24 @@ def boot(settings: LabSettings, host: LabHost) -> None:
             start_new_session=True,
         )
     _pid_file(settings, host).write_text(f"{process.pid}\n")
+    _wait_for_network(settings, host)
+
+
+# nspawn creates a host's veth pair with its inner end named host0 on the control side before
+# moving it into the container, so two hosts booting at the same instant can collide on that
+# name ("Failed to add new veth interfaces ...: File exists") and one container exits. The
+# next host boots once this one's pair is in place.
+_NETWORK_WAIT_SECONDS = 15.0
+
+
+def _wait_for_network(settings: LabSettings, host: LabHost) -> None:
+    deadline = time.monotonic() + _NETWORK_WAIT_SECONDS
+    while nspawn_pid(settings, host) is not None and time.monotonic() < deadline:
+        try:
+            _bridge_port(settings, host)
+            return
+        except (BdpError, OSError):
+            time.sleep(0.1)
 
 
 def ssh_answers(address: str, timeout: float = 2.0) -> bool:
