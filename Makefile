@@ -73,8 +73,8 @@ demo: setup mirror lab-up deploy ## the main job: mirror, lab, deploy, ingest, d
 	$(BIN)/bdp demo -i $(INVENTORY)
 
 lint: setup ## ruff and ansible-lint
-	$(BIN)/ruff check src tests roles collectors spark_jobs dags bench monitoring ansible/plugins
-	$(BIN)/ruff format --check src tests roles collectors spark_jobs dags bench monitoring ansible/plugins
+	$(BIN)/ruff check src runtime tests roles collectors spark_jobs dags bench monitoring ansible/plugins
+	$(BIN)/ruff format --check src runtime tests roles collectors spark_jobs dags bench monitoring ansible/plugins
 	$(BIN)/ansible-lint --nocolor -q
 
 # promtool for the Prometheus rule tests: Debian's prometheus package unpacked under build/tools

@@ -3,7 +3,7 @@ its writers against its store's fastest bulk path on the same rows in the same r
 
 1. A Spark job writes N game events as a complete raw day in a bench lake
    (/user/airflow/bench-lake; MySQL and Cassandra are the real ones).
-2. `python -m bdp_etl run` (the DAG's steps) processes that day on YARN: the wall time is the
+2. `python -m bdp_dags run` (the DAG's steps) processes that day on YARN: the wall time is the
    ETL time per day, also given in minutes per million events.
 3. A second Spark job recomputes the day's game datasets, caches them, and times each writer
    against the bulk path: MySQL partition exchange vs LOAD DATA LOCAL INFILE, Cassandra
@@ -61,7 +61,7 @@ def run_etl(day: str, run_id: str) -> float:
     on_host(
         WORKER,
         f"cd {WORK} && {AS_AIRFLOW} env PYTHONPATH=/var/lib/airflow/dags:/opt/bdp/etl/lib"
-        f" /opt/bdp/airflow/bin/python -m bdp_etl --settings {settings} run --date {day}"
+        f" /opt/bdp/airflow/bin/python -m bdp_dags --settings {settings} run --date {day}"
         f" --source game --run-id {run_id} > etl.log 2>&1",
     )
     return time.monotonic() - started
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     on_host(WORKER, f"{AS_AIRFLOW} hdfs dfs -rm -r -f -skipTrash {LAKE}")
     say(f"generating {args.events} game events for {day} in {LAKE}")
     bench_job("generate", f"--events {args.events} --day {day} --lake {LAKE}")
-    say("the ETL of that day (python -m bdp_etl run: spark-submit on YARN, quality gate)")
+    say("the ETL of that day (python -m bdp_dags run: spark-submit on YARN, quality gate)")
     etl_seconds = run_etl(day, f"bench-{int(time.time())}")
     say("writers against each store's bulk path, same rows")
     # The warehouse refuses LOAD DATA LOCAL (local_infile = OFF); allowed only while measuring.

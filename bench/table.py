@@ -60,7 +60,7 @@ MEASURES = (
     Measure(
         "ETL per million events",
         "etl",
-        "bdp_etl run on YARN: {events} events in {etl_seconds} s",
+        "bdp_dags run on YARN: {events} events in {etl_seconds} s",
         NONE,
         "{etl_minutes_per_million_events}",
         "min / million events",

@@ -22,8 +22,8 @@ from airflow.sdk import DAG, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from bdp_etl import status, submit, webhdfs
-from bdp_etl.settings import DataQualityError, Settings, load_settings
+from bdp_dags import runs, submit, webhdfs
+from bdp_dags.settings import DataQualityError, Settings, load_settings
 
 
 def _day() -> date:
@@ -70,7 +70,7 @@ def check_quality(source: str) -> dict:
 @task
 def summary(source: str, stored: dict) -> None:
     report = submit.read_report(SETTINGS, source, _day(), _run_id())
-    print(status.table(status.rows(report)))
+    print(runs.table(runs.rows(report)))
 
 
 @task

@@ -29,7 +29,7 @@ from bdp_jobs.etl.runreport import EtlLayout
 from bdp_jobs.etl.writers.stores import load_stores
 from bdp_jobs.hadoopfs import HadoopFS
 from bdp_jobs.lake.batch import TIMEZONE_KEY
-from bdp_jobs.schemas import SchemaError, load_schema
+from bdp_jobs.sparkschema import SchemaError, load_schema
 
 # Exit status when the data, not the system, is wrong (the DAG fails such a task for good).
 EXIT_QUALITY = 3

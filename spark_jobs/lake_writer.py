@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bdp_jobs.lake.batch import TIMEZONE_KEY, LakeConfig, LakeWriter, topic_of
 from bdp_jobs.lake.kafka import source_options
-from bdp_jobs.schemas import SchemaError, load_schema
+from bdp_jobs.sparkschema import SchemaError, load_schema
 
 PASSWORD_ENV = "BDP_KAFKA_PASSWORD"
 # systemd gives 120 s (TimeoutStopSec); a batch still running after this is cut short and

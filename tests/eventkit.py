@@ -10,13 +10,13 @@ from typing import Any
 
 from bdp_collectors.collector.config import CollectorConfig, parse_collector_config
 from bdp_collectors.collector.sink import Failure
-from bdp_collectors.collector.status import Stats, status_handler
+from bdp_collectors.collector.stats import Stats, status_handler
 from bdp_collectors.httpserve import make_server, serve_in_thread
-from bdp_collectors.schemas import default_schema_dir
 from bdp_collectors.simulator.config import ApiConfig, parse_api_config
 from bdp_collectors.simulator.registry import generators
 from bdp_collectors.simulator.service import EventApi
 from bdp_collectors.simulator.stream import build_stream
+from bdp_collectors.validation import default_schema_dir
 
 TOKEN = "test-token"
 SCHEMA_DIR = default_schema_dir()

@@ -29,7 +29,7 @@ from bdp_jobs.etl.rawday import day_path, raw_struct
 from bdp_jobs.etl.writers import cassandra, lake, mysql
 from bdp_jobs.etl.writers.stores import load_stores
 from bdp_jobs.hadoopfs import HadoopFS
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 
 PLAYERS_PER_ROOM = 10
 EVENTS_PER_ROOM = 5000

@@ -9,7 +9,6 @@ import threading
 import time
 from types import FrameType
 
-from bdp import platformlog
 from bdp_collectors.configfile import ConfigError, config_parser, read_json_object
 from bdp_collectors.httpserve import make_server
 from bdp_collectors.simulator.config import parse_api_config
@@ -17,6 +16,7 @@ from bdp_collectors.simulator.registry import generators
 from bdp_collectors.simulator.service import EventApi
 from bdp_collectors.simulator.state import load_or_create_t0
 from bdp_collectors.simulator.stream import build_stream
+from bdp_runtime import platformlog
 
 log = logging.getLogger("bdp_collectors.api")
 

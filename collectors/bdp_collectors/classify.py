@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bdp_collectors.events import event_id, raw_event_id, raw_text, utc_iso
-from bdp_collectors.schemas import EventSchema, parse_event_time
+from bdp_collectors.validation import EventSchema, parse_event_time
 
 REASON_CLASSES = ("oversized", "malformed", "not_object", "schema", "future")
 FUTURE = "future"

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bdp.exposition import CONTENT_TYPE, MetricFamily, render
+from bdp_runtime.exposition import CONTENT_TYPE, MetricFamily, render
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`python -m bdp_etl`: the daily ETL for operators, outside Airflow (behind `bdp etl`)."""
+"""`python -m bdp_dags`: the daily ETL for operators, outside Airflow (behind `bdp etl`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import sys
 from datetime import UTC, date, datetime
 
-from bdp_etl import status, submit, webhdfs
-from bdp_etl.settings import DataQualityError, EtlError, Settings, load_settings
+from bdp_dags import runs, submit, webhdfs
+from bdp_dags.settings import DataQualityError, EtlError, Settings, load_settings
 
 
 def run(settings: Settings, day: date, sources: list[str], run_id: str) -> int:
@@ -32,7 +32,7 @@ def run(settings: Settings, day: date, sources: list[str], run_id: str) -> int:
             print(f"bdp-etl: {exc}", file=sys.stderr)
             failed += 1
             continue
-        print(status.table(status.rows(report)), flush=True)
+        print(runs.table(runs.rows(report)), flush=True)
     return 1 if failed else 0
 
 
@@ -43,7 +43,7 @@ PROG_ENV = "BDP_ETL_PROG"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog=os.environ.get(PROG_ENV, "python -m bdp_etl"),
+        prog=os.environ.get(PROG_ENV, "python -m bdp_dags"),
         description="The daily ETL outside Airflow, for operators.",
     )
     parser.add_argument("--settings", help="etl.json (default: /etc/bdp/etl/etl.json)")
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = [
             report
             for source in settings.sources
-            for report in status.latest_reports(settings, source, args.days)
+            for report in runs.latest_reports(settings, source, args.days)
         ]
     except EtlError as exc:
         print(f"bdp-etl: {exc}", file=sys.stderr)
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(reports, indent=2, sort_keys=True))
     else:
-        print(status.table([line for report in reports for line in status.rows(report)]))
+        print(runs.table([line for report in reports for line in runs.rows(report)]))
     return 0
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdp_etl import webhdfs
-from bdp_etl.settings import Settings
+from bdp_dags import webhdfs
+from bdp_dags.settings import Settings
 from bdp_jobs.etl import runreport
 
 

@@ -10,8 +10,8 @@ import urllib.request
 from datetime import date
 from typing import Any
 
-from bdp_etl import webhdfs
-from bdp_etl.settings import DataQualityError, EtlError, Settings
+from bdp_dags import webhdfs
+from bdp_dags.settings import DataQualityError, EtlError, Settings
 from bdp_jobs.etl import gate, runreport
 
 LIVE_STATES = "NEW,NEW_SAVING,SUBMITTED,ACCEPTED,RUNNING"

@@ -8,7 +8,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from bdp_etl.settings import EtlError, Settings
+from bdp_dags.settings import EtlError, Settings
 
 TIMEOUT_S = 30
 

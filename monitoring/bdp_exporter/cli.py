@@ -9,11 +9,11 @@ import sys
 import threading
 from types import FrameType
 
-from bdp.exposition import render
 from bdp_exporter import config as configfile
 from bdp_exporter.collector import Collector, probes
 from bdp_exporter.metrics import families
 from bdp_exporter.server import make_server
+from bdp_runtime.exposition import render
 
 log = logging.getLogger("bdp_exporter")
 

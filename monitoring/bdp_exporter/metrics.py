@@ -1,12 +1,12 @@
 """The metrics this exporter serves, in the order it serves them, and how the probes' samples
-become their families for bdp.exposition to render."""
+become their families for bdp_runtime.exposition to render."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from bdp.exposition import MetricFamily, Sample
+from bdp_runtime.exposition import MetricFamily, Sample
 
 PROBE_SUCCESS = "bdp_exporter_probe_success"
 LAKE_LAST_BATCH = "bdp_lake_writer_last_batch_timestamp_seconds"

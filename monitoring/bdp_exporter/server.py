@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from bdp.exposition import CONTENT_TYPE, render
 from bdp_exporter.metrics import NamedSample, families
+from bdp_runtime.exposition import CONTENT_TYPE, render
 
 log = logging.getLogger(__name__)
 

@@ -194,7 +194,7 @@ def test_service_records_and_kafka_log_lines_reach_platform_logs():
     write_on_host(
         BROKER,
         "/var/tmp/bdp-logprobe/platformlog.py",
-        (REPO / "src" / "bdp" / "platformlog.py").read_text(),
+        (REPO / "runtime" / "bdp_runtime" / "platformlog.py").read_text(),
     )
     probe = (
         "import logging, platformlog; platformlog.setup('lab-probe'); "

@@ -19,7 +19,7 @@ import pytest
 import requests
 from etlkit import RUN_TIMEOUT_S, assert_exact, dag_url, etl_settings, run_of_day, task
 
-from bdp_etl.submit import LIVE_STATES
+from bdp_dags.submit import LIVE_STATES
 from bdp_jobs.etl.runreport import EtlLayout
 from bdp_testkit.helpers import run_tool, start_tool
 from labkit import (

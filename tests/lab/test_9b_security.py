@@ -411,7 +411,10 @@ EXPECTED_PORTS: dict[str, dict[int, str]] = {
         7106: "Kafka JMX exporter agent",
     },
     # Log aggregators: the fluentd implementation's forward input, rsyslog's RELP input (lab).
-    "fluentd": {24224: "Fluentd forward input", 2514: "rsyslog RELP input of the forwarders"},
+    "log_aggregators": {
+        24224: "Fluentd forward input",
+        2514: "rsyslog RELP input of the forwarders",
+    },
     "collectors": {
         8700: "event API simulator (on the group's first host)",
         8711: "collector game /status and /metrics",

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from pyspark.sql.types import DateType, StringType, StructField, StructType
 
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 from bdp_testkit.helpers import REPO
 
 DAY = date(2026, 11, 1)

@@ -27,13 +27,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bdp.exposition import render
 from bdp_exporter import cli, tls
 from bdp_exporter.collector import Collector, probes
 from bdp_exporter.config import parse_config
 from bdp_exporter.metrics import families, sample
 from bdp_exporter.server import make_server
 from bdp_jobs.lake.state import SourceState, render_state
+from bdp_runtime.exposition import render
 from reportkit import run_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -592,8 +592,8 @@ def test_cli_names_the_bad_key(tmp_path, caplog):
 
 # What monitoring/README.md says to deploy besides bdp_exporter/: (copy, source in the repository)
 DEPLOYED_BESIDE = [
-    ("bdp/__init__.py", "src/bdp/__init__.py"),
-    ("bdp/exposition.py", "src/bdp/exposition.py"),
+    ("bdp_runtime/__init__.py", "runtime/bdp_runtime/__init__.py"),
+    ("bdp_runtime/exposition.py", "runtime/bdp_runtime/exposition.py"),
     ("bdp_jobs/__init__.py", "spark_jobs/bdp_jobs/__init__.py"),
     ("bdp_jobs/lake/__init__.py", "spark_jobs/bdp_jobs/lake/__init__.py"),
     ("bdp_jobs/lake/days.py", "spark_jobs/bdp_jobs/lake/days.py"),
@@ -615,10 +615,10 @@ def test_runs_on_the_standard_library_alone(tmp_path):
         "for m in pkgutil.iter_modules(bdp_exporter.__path__):\n"
         "    if m.name != '__main__': importlib.import_module('bdp_exporter.' + m.name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in"
-        " ('pyspark', 'yaml', 'bdp_collectors', 'bdp_etl'))\n"
+        " ('pyspark', 'yaml', 'bdp_collectors', 'bdp_dags'))\n"
         "assert not bad, bad\n"
-        "assert sorted(m for m in sys.modules if m.split('.')[0] == 'bdp') =="
-        " ['bdp', 'bdp.exposition']\n"
+        "assert sorted(m for m in sys.modules if m.split('.')[0] in ('bdp', 'bdp_runtime')) =="
+        " ['bdp_runtime', 'bdp_runtime.exposition']\n"
         "assert not [p for p in sys.path if 'site-packages' in p]\n"
     )
     subprocess.run([sys.executable, "-S", "-c", code], env=env, check=True, timeout=60)

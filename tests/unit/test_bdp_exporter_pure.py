@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bdp.exposition import MetricFamily, Sample, check_family, render
 from bdp_exporter import days, etl, lake, tls
 from bdp_exporter.config import ConfigError, parse_config
 from bdp_exporter.metrics import FAMILIES, families, sample
 from bdp_jobs.lake.state import SourceState, render_state
+from bdp_runtime.exposition import MetricFamily, Sample, check_family, render
 from reportkit import run_report
 
 

@@ -71,7 +71,7 @@ def test_ratios_and_both_paths_come_from_the_results():
         "plain Parquet write 18.3",
         "0.851",
     )
-    assert table["ETL per million events"][0] == "bdp_etl run on YARN: 1,000,000 events in 312.4 s"
+    assert table["ETL per million events"][0] == "bdp_dags run on YARN: 1,000,000 events in 312.4 s"
     assert table["ETL per million events"][2] == "5.21"
     assert table["API -> lake latency p50"][2] == "14.2"
     assert table["API -> lake latency p99"][2] == "31.7"

@@ -9,8 +9,8 @@ import pytest
 from bdp_collectors.classify import reason_class
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector, Hooks
-from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.stream import build_stream, expected
+from bdp_collectors.validation import load_schema
 from eventkit import (
     TOKEN,
     FakeSink,

@@ -21,9 +21,9 @@ from bdp_collectors.collector.loop import Collector, Hooks
 from bdp_collectors.configfile import ConfigError
 from bdp_collectors.events import raw_text
 from bdp_collectors.httpserve import Request, Response
-from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.service import EventApi
 from bdp_collectors.simulator.stream import build_stream, expected
+from bdp_collectors.validation import load_schema
 from eventkit import TOKEN, FakeSink, ScriptedRandom, collector_config, parse_api, served_status
 
 SOURCE = "raid"

@@ -18,7 +18,7 @@ from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.records import Record, Topics, page_records, truncated
 from bdp_collectors.collector.sink import KafkaSink, producer_settings
 from bdp_collectors.configfile import ConfigError
-from bdp_collectors.schemas import load_schema
+from bdp_collectors.validation import load_schema
 from eventkit import SCHEMA_DIR, api_config, collector_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_auth_header_comes_from_the_environment(tmp_path, monkeypatch):
 
 
 def run_module(module, *args, env=None):
-    path = os.pathsep.join([str(REPO / "collectors"), str(REPO / "src")])
+    path = os.pathsep.join([str(REPO / "collectors"), str(REPO / "runtime")])
     environment = {"PATH": os.environ["PATH"], "PYTHONPATH": path} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", module, *args],

@@ -7,8 +7,8 @@ import pytest
 
 from bdp import remote
 from bdp.etl import cli as etl_cli
-from bdp_etl import submit
-from bdp_etl.settings import EtlError, Settings, load_settings
+from bdp_dags import submit
+from bdp_dags.settings import EtlError, Settings, load_settings
 from bdp_testkit.helpers import REPO
 
 SETTINGS_FILE = REPO / "tests" / "unit" / "data" / "etl_settings.json"
@@ -94,7 +94,7 @@ def test_bdp_etl_runs_the_module_over_ssh_as_airflow():
     assert argv[-1] == (
         "runuser -u airflow -- env PYTHONPATH=/var/lib/airflow/dags:/opt/bdp/etl/lib"
         " 'BDP_ETL_PROG=bdp etl'"
-        " /opt/bdp/airflow/bin/python -m bdp_etl run --date=2026-11-01 --source=game"
+        " /opt/bdp/airflow/bin/python -m bdp_dags run --date=2026-11-01 --source=game"
     )
 
 
@@ -102,7 +102,7 @@ def test_wrong_data_fails_the_quality_check_without_a_retry(dags, monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 
     import daily_etl
-    from bdp_etl.settings import DataQualityError
+    from bdp_dags.settings import DataQualityError
 
     def wrong(*_):
         raise DataQualityError("game.x 2026-11-01: t holds 9 rows for the day, the output has 10")
@@ -162,7 +162,7 @@ def test_the_sensor_fails_a_held_day_at_once(dags, monkeypatch, settings, lake_l
 
 
 def test_module_errors_name_the_bdp_etl_command(monkeypatch, capsys):
-    from bdp_etl.__main__ import main
+    from bdp_dags.__main__ import main
 
     monkeypatch.setenv("BDP_ETL_PROG", "bdp etl")
     with pytest.raises(SystemExit):

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from bdp_collectors.simulator.stream import expected
 from bdp_jobs.etl.datasets import load_all, transform_of
 from bdp_jobs.lake.transforms import accepted, parse_events
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 from bdp_testkit.helpers import REPO
 from eventkit import api_config
 

@@ -17,7 +17,7 @@ import etl_job
 from bdp_jobs.etl import gate, runreport
 from bdp_jobs.etl.rawday import IncompleteDay
 from bdp_jobs.etl.writers import cassandra, mysql
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 from bdp_testkit.helpers import REPO
 
 OTHER_DAY = date(2026, 10, 31)

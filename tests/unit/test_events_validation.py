@@ -8,7 +8,7 @@ import pytest
 from bdp.sources import platform_sources
 from bdp_collectors.classify import Accepted, Rejected, classify, reason_class
 from bdp_collectors.events import event_id, raw_event_id
-from bdp_collectors.schemas import SchemaFileError, build_schema, load_schema, parse_event_time
+from bdp_collectors.validation import SchemaFileError, build_schema, load_schema, parse_event_time
 from eventkit import SCHEMA_DIR
 
 SOURCES = platform_sources()

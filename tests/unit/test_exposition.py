@@ -1,11 +1,11 @@
-"""bdp.exposition, the Prometheus text format writer of every /metrics endpoint (collectors,
+"""bdp_runtime.exposition, the Prometheus text format writer of every /metrics endpoint (collectors,
 event API, bdp_exporter): escaping, numbers, HELP/TYPE lines and what it refuses."""
 
 import math
 
 import pytest
 
-from bdp.exposition import (
+from bdp_runtime.exposition import (
     CONTENT_TYPE,
     MetricFamily,
     Sample,

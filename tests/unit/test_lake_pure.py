@@ -25,7 +25,7 @@ from bdp_jobs.lake.state import (
     parse_state,
     render_state,
 )
-from bdp_jobs.schemas import SchemaError, convert, load_schema
+from bdp_jobs.sparkschema import SchemaError, convert, load_schema
 
 TWO_HOURS = timedelta(hours=2)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)  # a clock bound no test event reaches

@@ -18,7 +18,7 @@ from bdp_jobs.lake.transforms import (
     parse_events,
     rejected,
 )
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 
 DAY1 = date(2026, 11, 1)
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bdp.logs.retention import expired, index_day, main
+from bdp_runtime.log_retention import expired, index_day, main
 
 TODAY = date(2026, 12, 6)
 

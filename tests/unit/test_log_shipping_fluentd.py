@@ -15,14 +15,14 @@ import yaml
 
 from bdp_testkit.helpers import REPO, run_tool
 
-ROLE = REPO / "roles" / "fluentd"
+ROLE = REPO / "roles" / "log_shipping"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
-BUFFER_DIR = DEFAULTS["fluentd_buffer_dir"]
-# The files the rendered host (a kafka and fluentd host) tails, in the role's order.
+BUFFER_DIR = DEFAULTS["log_shipping_buffer_dir"]
+# The files the rendered host (a kafka and log aggregator host) tails, in the role's order.
 SOURCES = [
     source
-    for group, sources in DEFAULTS["fluentd_service_logs"].items()
-    if group in {"all", "kafka", "fluentd"}
+    for group, sources in DEFAULTS["log_shipping_service_logs"].items()
+    if group in {"all", "kafka", "log_aggregators"}
     for source in sources
 ]
 HOST = "de-kafka-cluster-1"
@@ -44,7 +44,7 @@ INVENTORY = {
         },
         "children": {
             "kafka": {"hosts": {f"de-kafka-cluster-{i}": {} for i in (1, 2, 3)}},
-            "fluentd": {"hosts": {f"de-kafka-cluster-{i}": {} for i in (1, 2, 3)}},
+            "log_aggregators": {"hosts": {f"de-kafka-cluster-{i}": {} for i in (1, 2, 3)}},
             "opensearch_coordinator": {"hosts": {"de-os-coordinator": {}}},
         },
     }
@@ -52,9 +52,9 @@ INVENTORY = {
 # Rendered file -> task vars (on top of the role defaults).
 VARIANTS = {
     "default": {},
-    "no-opensearch": {"fluentd_opensearch_enabled": False},
-    "no-kafka": {"fluentd_kafka_enabled": False},
-    "forwarder": {"fluentd_aggregator": False},
+    "no-opensearch": {"log_shipping_opensearch_enabled": False},
+    "no-kafka": {"log_shipping_kafka_enabled": False},
+    "forwarder": {"log_shipping_aggregator": False},
 }
 FACTS = {"distribution": "Debian", "distribution_release": "bookworm"}
 
@@ -199,7 +199,7 @@ def test_every_variant_is_balanced_and_marked_as_managed(rendered):
 
 def test_one_forward_input_on_the_hosts_address(config):
     forward = config.only("source", **{"@type": "forward"})
-    assert forward.params["port"] == str(DEFAULTS["fluentd_forward_port"]) == "24224"
+    assert forward.params["port"] == str(DEFAULTS["log_shipping_forward_port"]) == "24224"
     assert forward.params["bind"] == "10.0.0.21"
     assert forward.params["@label"] == "@CONTRACT"
 
@@ -317,7 +317,7 @@ def test_opensearch_output(config):
     params = output.params
     assert params["hosts"] == "de-os-coordinator:9200"
     assert params["scheme"] == "https"
-    assert params["ca_file"] == DEFAULTS["fluentd_opensearch_ca_file"]
+    assert params["ca_file"] == DEFAULTS["log_shipping_opensearch_ca_file"]
     assert unquote(params["user"]) == "log_writer"
     assert unquote(params["password"]) == OPENSEARCH_PASSWORD
     assert params["index_name"] == "logs-${service}-%Y.%m.%d"
@@ -327,7 +327,7 @@ def test_opensearch_output(config):
     assert buffer.params["path"].startswith(f"{BUFFER_DIR}/")
     assert buffer.params["timekey"] == "1d"
     assert buffer.params["timekey_use_utc"] == "true"
-    assert buffer.params["total_limit_size"] == f"{DEFAULTS['fluentd_buffer_max_mb']}m"
+    assert buffer.params["total_limit_size"] == f"{DEFAULTS['log_shipping_buffer_max_mb']}m"
     assert buffer.params["retry_forever"] == "true"
     assert buffer.params["retry_type"] == "exponential_backoff"
 
@@ -380,7 +380,7 @@ def test_a_forwarder_sends_every_record_to_the_aggregators_only(rendered):
     assert out.params["require_ack_response"] == "true"
     servers = [(s.params["name"], s.params["host"], s.params["port"]) for s in out.find("server")]
     assert servers == [
-        (f"de-kafka-cluster-{i}", f"10.0.0.2{i}", str(DEFAULTS["fluentd_forward_port"]))
+        (f"de-kafka-cluster-{i}", f"10.0.0.2{i}", str(DEFAULTS["log_shipping_forward_port"]))
         for i in (1, 2, 3)
     ]
     assert out.only("buffer").params["path"].startswith(f"{BUFFER_DIR}/")
@@ -389,21 +389,28 @@ def test_a_forwarder_sends_every_record_to_the_aggregators_only(rendered):
 
 
 def test_fluentds_own_log_stays_out_of_the_pipeline(config):
-    assert config.only("system").params["log_level"] == DEFAULTS["fluentd_package_log_level"]
+    assert (
+        config.only("system").params["log_level"]
+        == DEFAULTS["log_shipping_fluentd_package_log_level"]
+    )
     own = label_named(config, "@FLUENT_LOG")
     problems = own.only("match", **{"@type": "file"})
     assert problems.arg == "fluent.{warn,error,fatal}"
-    assert problems.params["path"].startswith(DEFAULTS["fluentd_package_log_dir"] + "/")
+    assert problems.params["path"].startswith(
+        DEFAULTS["log_shipping_fluentd_package_log_dir"] + "/"
+    )
     assert own.only("match", **{"@type": "null"}).arg == "fluent.**"
 
 
 def test_apt_source_is_the_lts_repository_of_the_hosts_release(rendered):
     lines = dict(line.split(": ", 1) for line in rendered["sources"].splitlines() if ": " in line)
-    base = DEFAULTS["fluentd_apt_repo_base_url"]
+    base = DEFAULTS["log_shipping_fluentd_apt_repo_base_url"]
     assert lines["URIs"] == f"{base}/debian/bookworm/"
     assert lines["Suites"] == "bookworm"
     assert lines["Components"] == "contrib"
-    assert lines["Signed-By"].split(",") == [k["dest"] for k in DEFAULTS["fluentd_apt_keys"]]
+    assert lines["Signed-By"].split(",") == [
+        k["dest"] for k in DEFAULTS["log_shipping_fluentd_apt_keys"]
+    ]
 
 
 def test_configuration_task_protects_the_secrets():
@@ -418,14 +425,14 @@ def test_configuration_task_protects_the_secrets():
     assert template["no_log"] is True
     assert module["mode"] == "0640"
     assert module["owner"] == "root"
-    assert module["group"] == "{{ fluentd_package_group }}"
+    assert module["group"] == "{{ log_shipping_fluentd_package_group }}"
     assert "--dry-run -c %s" in module["validate"]
     assert template["notify"] == "Restart fluentd"
     handlers = yaml.safe_load((ROLE / "handlers" / "main.yml").read_text())
     assert "Restart fluentd" in [h["name"] for h in handlers]
     gem = next(t for t in tasks if "community.general.gem" in t)
-    assert gem["community.general.gem"]["executable"] == "{{ fluentd_package_gem }}"
-    assert {g["name"] for g in DEFAULTS["fluentd_plugin_gems"]} == {
+    assert gem["community.general.gem"]["executable"] == "{{ log_shipping_fluentd_package_gem }}"
+    assert {g["name"] for g in DEFAULTS["log_shipping_fluentd_plugin_gems"]} == {
         "fluent-plugin-opensearch",
         "fluent-plugin-kafka",
     }

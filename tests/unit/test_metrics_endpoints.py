@@ -8,15 +8,15 @@ import urllib.request
 
 import pytest
 
-from bdp.exposition import CONTENT_TYPE, render
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector, Hooks
 from bdp_collectors.collector.metrics import collector_families
-from bdp_collectors.collector.status import API_ERROR_KINDS, Stats, status_handler
+from bdp_collectors.collector.stats import API_ERROR_KINDS, Stats, status_handler
 from bdp_collectors.httpserve import make_server, serve_in_thread
-from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.metrics import api_families
 from bdp_collectors.simulator.registry import generators
+from bdp_collectors.validation import load_schema
+from bdp_runtime.exposition import CONTENT_TYPE, render
 from eventkit import (
     NO_REQUEST_FAULTS,
     TOKEN,

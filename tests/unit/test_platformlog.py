@@ -13,7 +13,7 @@ from datetime import datetime
 import msgpack
 import pytest
 
-from bdp import platformlog
+from bdp_runtime import platformlog
 
 FIELDS = {"time", "host", "service", "level", "message", "context"}
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

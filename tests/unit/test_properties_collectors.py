@@ -28,7 +28,7 @@ from bdp_collectors.classify import (
 from bdp_collectors.collector.client import ApiError, Page, parse_page
 from bdp_collectors.collector.records import Topics, page_records
 from bdp_collectors.events import canonical, event_id, raw_event_id, raw_text
-from bdp_collectors.schemas import default_schema_dir, load_schema
+from bdp_collectors.validation import default_schema_dir, load_schema
 
 SOURCES = platform_sources()
 SCHEMA_DIR = default_schema_dir()

@@ -36,7 +36,7 @@ from bdp_jobs.lake.transforms import (
     parse_events,
     rejected,
 )
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
 
 SOURCE = "game"
 DOCUMENT = schema_document(SOURCE)

@@ -14,13 +14,13 @@ import pytest
 from bdp.sources import platform_sources
 from bdp_collectors.classify import Accepted, classify
 from bdp_collectors.events import canonical, event_id
-from bdp_collectors.schemas import load_schema
 from bdp_collectors.simulator.config import ConfigError, parse_api_config
 from bdp_collectors.simulator.game import CHEATER_CHAMPION, MAX_STEP, TELEPORT_MIN
 from bdp_collectors.simulator.registry import generators, simulates
 from bdp_collectors.simulator.state import load_or_create_t0
 from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_collectors.simulator.timeline import day_bounds_ms, event_times
+from bdp_collectors.validation import load_schema
 from eventkit import SCHEMA_DIR, TOKEN, ScriptedRandom, api_config, live_api, parse_api
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -25,7 +25,6 @@ from airflow.timetables.base import TimeRestriction
 from lake_fixtures import NOW, SKEW, event, kafka_frame, write_schemas
 from pyspark.sql import functions as F
 
-from bdp.warehouse.partitions import Partition, daily_name, plan, today_in
 from bdp_collectors.simulator.timeline import (
     day_bounds_ms,
     event_date,
@@ -33,8 +32,8 @@ from bdp_collectors.simulator.timeline import (
     ms_to_iso,
     to_ms,
 )
-from bdp_etl import submit
-from bdp_etl.settings import Settings
+from bdp_dags import submit
+from bdp_dags.settings import Settings
 from bdp_jobs.etl.rawday import REJECT_REASON, split_rows
 from bdp_jobs.lake.days import (
     complete_through,
@@ -44,7 +43,8 @@ from bdp_jobs.lake.days import (
     is_complete,
 )
 from bdp_jobs.lake.transforms import accepted, parse_events
-from bdp_jobs.schemas import load_schema
+from bdp_jobs.sparkschema import load_schema
+from bdp_runtime.warehouse.partitions import Partition, daily_name, plan, today_in
 from bdp_testkit.helpers import REPO
 
 ZONES = ["UTC", "Asia/Seoul", "Europe/Berlin"]
@@ -347,14 +347,14 @@ def test_hourly_maintenance_keeps_exactly_the_window_across_the_dst_days(zone, d
 
 @pytest.fixture
 def host(monkeypatch):
-    """bdp.warehouse.host, loaded apart with a stand-in for PyMySQL (the warehouse host's
+    """bdp_runtime.warehouse.host, loaded apart with a stand-in for PyMySQL (the warehouse host's
     package, not installed here); `connect` is replaced by each test."""
     stub = types.ModuleType("pymysql")
     stub.MySQLError = type("MySQLError", (Exception,), {})
     stub.connections = types.SimpleNamespace(Connection=object)
     monkeypatch.setitem(sys.modules, "pymysql", stub)
-    path = REPO / "src" / "bdp" / "warehouse" / "host.py"
-    spec = importlib.util.spec_from_file_location("bdp.warehouse.host", path)
+    path = REPO / "runtime" / "bdp_runtime" / "warehouse" / "host.py"
+    spec = importlib.util.spec_from_file_location("bdp_runtime.warehouse.host", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(not PYTHON.exists(), reason=f"no {PYTHON}")
 def tools(tmp_path_factory) -> Path:
     """The tools directory as the role lays it out; the commands' links in its bin/."""
     tools = tmp_path_factory.mktemp("bdp-warehouse")
-    (tools / "warehouse").symlink_to(REPO / "src" / "bdp" / "warehouse")
+    (tools / "warehouse").symlink_to(REPO / "runtime" / "bdp_runtime" / "warehouse")
     (tools / "pymysql.py").write_text(PYMYSQL_STUB)
     result = run_tool(
         "ansible",

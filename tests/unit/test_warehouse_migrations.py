@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from bdp.warehouse import WarehouseError
-from bdp.warehouse.migrations import REWORDED, migration, pending, statements
+from bdp_runtime.warehouse import WarehouseError
+from bdp_runtime.warehouse.migrations import REWORDED, migration, pending, statements
 from bdp_testkit.helpers import REPO
 
 V1 = migration("V001__first.sql", b"CREATE TABLE a (dt DATE);\n")

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from bdp.warehouse import WarehouseError
-from bdp.warehouse.partitions import Partition, partition, plan
+from bdp_runtime.warehouse import WarehouseError
+from bdp_runtime.warehouse.partitions import Partition, partition, plan
 
 HISTORY = Partition("p_history", date(1970, 1, 1))
 

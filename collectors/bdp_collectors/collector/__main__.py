@@ -7,15 +7,15 @@ import signal
 import sys
 from types import FrameType
 
-from bdp import platformlog
 from bdp_collectors.collector.config import CollectorConfig, parse_collector_config
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.loop import Collector
 from bdp_collectors.collector.sink import KafkaSink
-from bdp_collectors.collector.status import status_handler
+from bdp_collectors.collector.stats import status_handler
 from bdp_collectors.configfile import ConfigError, config_parser, read_json_object
 from bdp_collectors.httpserve import make_server, serve_in_thread
-from bdp_collectors.schemas import SchemaFileError, load_schema
+from bdp_collectors.validation import SchemaFileError, load_schema
+from bdp_runtime import platformlog
 
 log = logging.getLogger("bdp_collectors.collector")
 

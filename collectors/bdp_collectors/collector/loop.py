@@ -14,9 +14,9 @@ from bdp_collectors.collector.config import CollectorConfig
 from bdp_collectors.collector.cursor import CursorStore
 from bdp_collectors.collector.records import Record, Topics, page_records
 from bdp_collectors.collector.sink import Sink
-from bdp_collectors.collector.status import Stats
+from bdp_collectors.collector.stats import Stats
 from bdp_collectors.events import utc_iso
-from bdp_collectors.schemas import EventSchema
+from bdp_collectors.validation import EventSchema
 
 log = logging.getLogger("bdp_collectors.collector")
 # endpoint, cursor, limit, headers, time budget (s), most body bytes

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bdp.exposition import MetricFamily, MetricType, Sample
+from bdp_runtime.exposition import MetricFamily, MetricType, Sample
 
-if TYPE_CHECKING:  # status.py serves these families, so it imports this module
-    from bdp_collectors.collector.status import Stats
+if TYPE_CHECKING:  # stats.py serves these families, so it imports this module
+    from bdp_collectors.collector.stats import Stats
 
 PREFIX = "bdp_collector_"
 

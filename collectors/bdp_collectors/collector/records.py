@@ -8,7 +8,7 @@ from typing import Any
 
 from bdp_collectors.classify import Accepted, classify
 from bdp_collectors.events import dlq_record, entity_key
-from bdp_collectors.schemas import EventSchema
+from bdp_collectors.validation import EventSchema
 
 
 @dataclass(frozen=True)

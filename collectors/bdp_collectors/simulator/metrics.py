@@ -4,7 +4,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from bdp.exposition import MetricFamily, Sample
+from bdp_runtime.exposition import MetricFamily, Sample
 
 # (source, HTTP status) -> requests; source "" for a request naming no served source
 RequestKey = tuple[str, int]

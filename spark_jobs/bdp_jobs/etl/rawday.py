@@ -18,7 +18,7 @@ from pyspark.sql.types import DateType, StringType, StructField, StructType
 
 from bdp_jobs.hadoopfs import HadoopFS
 from bdp_jobs.lake.layout import day_dir_name, is_data_file
-from bdp_jobs.schemas import EventSchema
+from bdp_jobs.sparkschema import EventSchema
 
 REJECT_REASON = "reject_reason"
 

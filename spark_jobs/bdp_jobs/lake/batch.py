@@ -65,7 +65,7 @@ from bdp_jobs.lake.transforms import (
     parse_events,
     rejected,
 )
-from bdp_jobs.schemas import EventSchema
+from bdp_jobs.sparkschema import EventSchema
 
 TIMEZONE_KEY = "spark.sql.session.timeZone"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
-from bdp_jobs.schemas import EventSchema
+from bdp_jobs.sparkschema import EventSchema
 
 EVENT_ID = "event_id"
 DAY = "dt"

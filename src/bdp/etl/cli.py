@@ -1,4 +1,4 @@
-"""`bdp etl run|status`: run `python -m bdp_etl` (dags/bdp_etl) on an Airflow worker over SSH.
+"""`bdp etl run|status`: run `python -m bdp_dags` (dags/bdp_dags) on an Airflow worker over SSH.
 
 The worker has what the DAGs use: the settings, the stores' credentials, spark-submit and the
 Airflow virtualenv; running the same module there means an operator's run is the DAG's run.
@@ -12,7 +12,7 @@ from bdp.inventory import add_inventory_argument
 from bdp.remote import first_host, ssh_argv
 
 REMOTE_PYTHON = "/opt/bdp/airflow/bin/python"
-# The Airflow daemons' PYTHONPATH (airflow.env): the DAG folder, for bdp_etl, and the Spark
+# The Airflow daemons' PYTHONPATH (airflow.env): the DAG folder, for bdp_dags, and the Spark
 # jobs' code (bdp_etl_code_dir), for bdp_jobs.
 REMOTE_PYTHONPATH = "/var/lib/airflow/dags:/opt/bdp/etl/lib"
 
@@ -21,7 +21,7 @@ def remote_command(module_args: list[str]) -> list[str]:
     return [
         "runuser", "-u", "airflow", "--",
         "env", f"PYTHONPATH={REMOTE_PYTHONPATH}", "BDP_ETL_PROG=bdp etl",
-        REMOTE_PYTHON, "-m", "bdp_etl", *module_args,
+        REMOTE_PYTHON, "-m", "bdp_dags", *module_args,
     ]  # fmt: skip
 
 
