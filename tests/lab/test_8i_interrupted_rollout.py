@@ -24,7 +24,7 @@ def requests_left() -> list[str]:
     return [
         host
         for host in KAFKA_HOSTS
-        if shell_stdout(on_host(host, f"test -e {REQUEST} && echo yes || true")) == "yes"
+        if shell_stdout(on_host(host, f"test -e {REQUEST} && echo yes || true")).strip() == "yes"
     ]
 
 
@@ -51,6 +51,7 @@ def interrupted():
     """Run ansible/kafka.yml with a changed setting and kill it once every broker holds a
     restart request, before its restart loop got far; yield the brokers left running an
     older configuration than their file."""
+    kafka_yml()  # from the inventory's settings, so that the run below changes a file
     started = time.monotonic()
     playbook = start_tool(
         "ansible-playbook", "-i", "inventories/lab", "ansible/kafka.yml",
