@@ -28,6 +28,7 @@ from typing import Any
 
 from labhost import REPO, on_host, put_file, report, say
 
+from bdp.ingest.probes import KafkaLogin, hdfs_json, topic_offsets
 from bdp_collectors.events import canonical
 from bdp_collectors.simulator.stream import build_stream, expected
 from bdp_testkit import streamkit
@@ -117,7 +118,7 @@ def kafka_positions(auth: dict[str, str], start: dict[int, int]) -> dict[str, tu
 
 def commit_times(namenode: str, after_batch: int) -> list[tuple[float, dict[str, int]]]:
     """(commit time, game.events offsets) of every lake writer batch after `after_batch`."""
-    from bdp.ingest.probes import hdfs_json, hdfs_names
+    from bdp.ingest.probes import hdfs_names
 
     found = []
     for name in hdfs_names(namenode, f"{CHECKPOINT}/bdp-state"):
@@ -130,10 +131,10 @@ def commit_times(namenode: str, after_batch: int) -> list[tuple[float, dict[str,
     return sorted(found)
 
 
-def lab_endpoints() -> tuple[str, str, str]:
-    """The lab's NameNode URL, Kafka bootstrap list and Kafka admin password, found the way
-    `bdp ingest status` finds them (the inventory's groups, the lab's vault)."""
-    from bdp.inventory import addresses, listing
+def lab_endpoints() -> tuple[str, KafkaLogin]:
+    """The lab's NameNode URL and its Kafka admin login, found the way `bdp ingest status`
+    finds them (the inventory's groups, the lab's vault, the platform CA's copy)."""
+    from bdp.inventory import addresses, listing, platform_ca_file
     from bdp.lab.vault import lab_admin_password
 
     inventory = REPO / "inventories" / "lab"
@@ -143,27 +144,21 @@ def lab_endpoints() -> tuple[str, str, str]:
     password = lab_admin_password(inventory, "admin", "vault_kafka_admin_password")
     if password is None:
         sys.exit(f"bench: {inventory} is not a lab inventory")
-    return namenode, bootstrap, password
+    return namenode, KafkaLogin(bootstrap, "admin", password, str(platform_ca_file(inventory)))
 
 
 def latency(events: int, rate: float, seed: int) -> list[float]:
     """Seconds from API release to lake commit, one value per event."""
-    from bdp.ingest.probes import hdfs_json, kafka_login, topic_offsets
-
-    namenode, bootstrap, password = lab_endpoints()
-    before = topic_offsets(bootstrap, "admin", password, "game.events")
+    namenode, login = lab_endpoints()
+    before = topic_offsets(login, "game.events")
     last_batch = (hdfs_json(namenode, f"{CHECKPOINT}/bdp-state/latest.json") or {}).get(
         "batch_id", -1
     )
     say(f"latency: {events} game events released at {rate:g}/s into game.events")
     run_collector(8791, seed, events, rate, "game.events", "game.dlq")
     t0 = json.loads(on_host(HOST, f"cat {WORK}/api-8791.state.json"))["t0"]
-    auth = kafka_login(bootstrap, "admin", password)
-    positions = kafka_positions(auth, {p: high for p, (_, high) in before.items()})
-    ends = {
-        str(p): high
-        for p, (_, high) in topic_offsets(bootstrap, "admin", password, "game.events").items()
-    }
+    positions = kafka_positions(login.settings(), {p: high for p, (_, high) in before.items()})
+    ends = {str(p): high for p, (_, high) in topic_offsets(login, "game.events").items()}
     say("latency: waiting for the lake writer to commit them")
     deadline = time.monotonic() + 900
     while True:

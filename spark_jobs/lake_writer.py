@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bootstrap", required=True, help="Kafka brokers, host:port,...")
     parser.add_argument("--kafka-user", required=True, help="SCRAM user, e.g. lake-writer")
     parser.add_argument("--sasl-mechanism", default="SCRAM-SHA-512")
+    parser.add_argument(
+        "--kafka-ca-file",
+        required=True,
+        help="PEM CA certificate that signs the brokers' certificates (on every Spark host)",
+    )
     parser.add_argument("--sources", required=True, help="comma-separated, e.g. game,ads")
     parser.add_argument("--schemas-dir", required=True, help="directory of <source>.json")
     parser.add_argument("--lake", required=True, help="lake root, e.g. /lake or hdfs://nn/lake")
@@ -125,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         user=args.kafka_user,
         password=password,
         mechanism=args.sasl_mechanism,
+        ca_file=args.kafka_ca_file,
         starting_offsets=args.starting_offsets,
         max_offsets_per_trigger=args.max_offsets_per_trigger,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from bdp.errors import BdpError
 from bdp.lab.topology import is_lab_inventory, load_lab
 from bdp.lab.vault import password_file
+from bdp.paths import repo_root
 
 
 def add_inventory_argument(parser: argparse.ArgumentParser) -> None:
@@ -55,3 +56,20 @@ def addresses(resolved: dict[str, Any], group: str, inventory: Path) -> list[str
         raise BdpError(f"inventory {inventory} has no host in group {group}")
     hostvars = resolved.get("_meta", {}).get("hostvars", {})
     return [hostvars.get(host, {}).get("ansible_host", host) for host in hosts]
+
+
+def platform_ca_file(inventory: Path) -> Path:
+    """The platform CA certificate that services of `inventory` are verified with: BDP_CA_FILE,
+    else the copy ansible/pki.yml keeps on the control machine for that inventory."""
+    given = os.environ.get("BDP_CA_FILE")
+    path = (
+        Path(given)
+        if given
+        else (repo_root() / "build" / "pki" / inventory.resolve().name / "platform-ca.crt")
+    )
+    if not path.is_file():
+        raise BdpError(
+            f"no platform CA certificate at {path}: deploy the inventory (ansible/pki.yml keeps "
+            "a copy there) or set BDP_CA_FILE to the CA that signs its services' certificates"
+        )
+    return path

@@ -4,6 +4,8 @@ import io
 import json
 import re
 import shlex
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -60,8 +62,28 @@ def rolling_restart_under_load(
 
 OPENSEARCH_COORDINATOR = "de-os-coordinator"
 OPENSEARCH_HOSTS = ["de-os-manager", OPENSEARCH_COORDINATOR, "de-os-data1", "de-os-data2"]
-# The copy of the cluster's CA certificate the opensearch play keeps on the control machine.
-OPENSEARCH_CA = REPO / "build" / "pki" / "lab" / "opensearch-ca.crt"
+# The copy of the platform CA certificate ansible/pki.yml keeps on the control machine.
+PLATFORM_CA = REPO / "build" / "pki" / "lab" / "platform-ca.crt"
+REDIS_HOST = "airflow-redis-01"
+REDIS_PORT = 6379
+
+
+def redis_inline_ping(tls: bool = True) -> bytes:
+    """What the lab's Redis answers a bare PING (no AUTH), over TLS verified with the
+    platform CA or in clear text; b"" when it closes the connection without a word."""
+    with socket.create_connection((HOSTS[REDIS_HOST].address, REDIS_PORT), timeout=10) as raw:
+        if not tls:
+            raw.sendall(b"PING\r\n")  # RESP inline command
+            try:
+                return raw.recv(256)
+            except ConnectionResetError:
+                return b""
+        context = ssl.create_default_context(cafile=str(PLATFORM_CA))
+        with context.wrap_socket(raw, server_hostname=REDIS_HOST) as secure:
+            secure.sendall(b"PING\r\n")
+            return secure.recv(256)
+
+
 OPENSEARCH_PASSWORDS = {
     "admin": "vault_opensearch_admin_password",
     "log_writer": "vault_opensearch_log_writer_password",
@@ -85,7 +107,7 @@ def opensearch(
         method,
         f"https://{HOSTS[host].address}:9200{path}",
         auth=(user, password) if user is not None else None,
-        verify=str(OPENSEARCH_CA),
+        verify=str(PLATFORM_CA),
         timeout=60,
         **options,
     )
@@ -127,10 +149,12 @@ KAFKA_BOOTSTRAP = [f"{HOSTS[name].address}:9092" for name in KAFKA_HOSTS]
 
 
 def kafka_auth(user: str, password: str) -> dict:
-    """kafka-python settings for a SCRAM user of the lab's brokers."""
+    """kafka-python settings for a SCRAM user of the lab's brokers, over TLS verified with the
+    platform CA."""
     return {
         "bootstrap_servers": KAFKA_BOOTSTRAP,
-        "security_protocol": "SASL_PLAINTEXT",
+        "security_protocol": "SASL_SSL",
+        "ssl_cafile": str(PLATFORM_CA),
         "sasl_mechanism": "SCRAM-SHA-512",
         "sasl_plain_username": user,
         "sasl_plain_password": password,
@@ -172,13 +196,16 @@ def _ssh(host: str, remote: str, **run_options: Any) -> subprocess.CompletedProc
     )
 
 
-def on_host(host: str, command: str, *, cwd: str | None = None, check: bool = True) -> str:
+def on_host(
+    host: str, command: str, *, cwd: str | None = None, check: bool = True, stdin: str = ""
+) -> str:
     """Run a shell command as root on a lab host, over SSH with the key and pinned host keys
     that Ansible uses (a direct call: tests poll hosts often, and an ad-hoc Ansible run costs
     seconds). Returns a `host | rc=N >>` line, then what the command wrote to stdout and
-    stderr; with `check`, a non-zero exit fails the test."""
+    stderr; with `check`, a non-zero exit fails the test. `stdin` is what the command reads
+    (a password stays off the command line, which the host may log)."""
     remote = f"cd {shlex.quote(cwd)} && {command}" if cwd else command
-    result = _ssh(host, remote, text=True, timeout=1800)
+    result = _ssh(host, remote, text=True, timeout=1800, input=stdin)
     output = f"{host} | rc={result.returncode} >>\n{result.stdout}{result.stderr}"
     if check:
         assert result.returncode == 0, output[-4000:]

@@ -1,6 +1,9 @@
-"""Kafka in the lab: quorum, SCRAM and ACLs, a rolling restart under load, shipped logs."""
+"""Kafka in the lab: quorum, TLS, SCRAM and ACLs, a rolling restart under load, shipped logs."""
 
 import json
+import socket
+import ssl
+import struct
 import threading
 import time
 import uuid
@@ -14,6 +17,7 @@ from labkit import (
     HOSTS,
     KAFKA_BOOTSTRAP,
     KAFKA_HOSTS,
+    PLATFORM_CA,
     kafka_auth,
     lab_secret,
     on_host,
@@ -119,6 +123,34 @@ def first_record(auth: dict, topic: str = "game.events"):
 def test_client_without_valid_credentials_is_refused(case):
     with pytest.raises(KafkaError):
         produce_one(REFUSED[case])
+
+
+def api_versions(port: int, tls: bool) -> bytes:
+    """The first bytes a broker answers to an ApiVersions request (v0) on one of its
+    listeners, sent in clear text or over TLS verified with the platform CA: a Kafka answer
+    starts with its 4-byte length; b"" when the broker closes the connection."""
+    body = struct.pack(">hhih", 18, 0, 1, 5) + b"probe"  # api key, version, correlation, client
+    with socket.create_connection((HOSTS[BROKER].address, port), timeout=15) as raw:
+        sock = raw
+        if tls:
+            context = ssl.create_default_context(cafile=str(PLATFORM_CA))
+            sock = context.wrap_socket(raw, server_hostname=BROKER)
+        sock.sendall(struct.pack(">i", len(body)) + body)
+        try:
+            return sock.recv(4)
+        except ConnectionResetError:
+            return b""
+
+
+@pytest.mark.parametrize("port", [9091, 9092, 9093])
+def test_client_without_tls_is_refused(port):
+    """Every listener answers a request over TLS (the broker's certificate verified with the
+    platform CA, for the broker's name); to the same request in clear text it answers at
+    most a TLS alert record (content type 21) and closes the connection."""
+    answer = api_versions(port, tls=True)
+    assert len(answer) == 4 and 0 < struct.unpack(">i", answer)[0] < 1 << 20, answer
+    refused = api_versions(port, tls=False)
+    assert refused == b"" or refused.startswith(b"\x15\x03"), refused
 
 
 def test_acls_keep_clients_to_their_topics():

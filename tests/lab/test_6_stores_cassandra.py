@@ -1,6 +1,8 @@
 """Cassandra in the lab: a ring of 3, logins and grants, a rolling restart under writes."""
 
 import datetime
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -13,7 +15,7 @@ from cassandra.policies import DCAwareRoundRobinPolicy
 from cassandra.query import SimpleStatement
 
 from bdp_testkit.helpers import run_tool
-from labkit import HOSTS, lab_secret, on_host, rolling_restart_under_load
+from labkit import HOSTS, PLATFORM_CA, lab_secret, on_host, rolling_restart_under_load
 
 pytestmark = pytest.mark.lab
 
@@ -38,6 +40,8 @@ def cluster(user: str | None, password: str | None = None, **profile) -> Cluster
     return Cluster(
         ADDRESSES,
         auth_provider=auth,
+        # TLS only, verifying each node's certificate and address with the platform CA.
+        ssl_context=ssl.create_default_context(cafile=str(PLATFORM_CA)),
         execution_profiles={EXEC_PROFILE_DEFAULT: ExecutionProfile(**options)},
         # A busy 2-core lab answers in seconds: the driver's defaults are 2 s for its first
         # schema queries and 10 s per request.
@@ -96,6 +100,48 @@ def test_login_without_valid_credentials_is_refused(case):
         refused.shutdown()
     errors = list(failure.value.errors.values())
     assert errors and all(isinstance(error, AuthenticationFailed) for error in errors), errors
+
+
+def test_clients_without_tls_are_refused():
+    """The right password in clear text: every node refuses the connection."""
+    plain = Cluster(
+        ADDRESSES,
+        auth_provider=PlainTextAuthProvider(
+            "etl_writer", lab_secret("vault_cassandra_etl_writer_password")
+        ),
+        connect_timeout=20,
+        control_connection_timeout=30,
+    )
+    with pytest.raises(NoHostAvailable):
+        plain.connect()
+    plain.shutdown()
+
+
+def internode_handshake(address: str) -> None:
+    """A TLS connection to a node's internode port from this (foreign) machine, verifying the
+    node with the platform CA but presenting no certificate of its own; raises when refused."""
+    context = ssl.create_default_context(cafile=str(PLATFORM_CA))
+    context.check_hostname = False  # the node's names are checked by the test below, not here
+    with (
+        socket.create_connection((address, 7000), timeout=20) as raw,
+        context.wrap_socket(raw) as secure,
+    ):
+        secure.sendall(b"\x00" * 16)
+        if not secure.recv(16):  # TLS 1.3: a refused client certificate shows on read
+            raise ConnectionResetError("closed without a word")
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_internode_port_refuses_hosts_without_a_node_certificate(address):
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        internode_handshake(address)
+    with socket.create_connection((address, 7000), timeout=20) as raw:  # clear text
+        raw.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        try:
+            answer = raw.recv(64)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"" or answer.startswith(b"\x15"), answer  # closed, or a TLS alert
 
 
 def test_etl_writer_writes_and_reads_back_at_local_quorum():

@@ -5,7 +5,7 @@ password); PostgreSQL from spark-master-01, an Airflow host that pg_hba.conf all
 from the control machine, which it must refuse.
 """
 
-import socket
+import ssl
 import time
 import uuid
 
@@ -17,11 +17,19 @@ from celery.contrib.testing.worker import start_worker
 from seccheck import found_secrets
 
 from bdp_testkit.helpers import play_recap, run_tool
-from labkit import HOSTS, LAB, lab_secret, on_host
+from labkit import (
+    HOSTS,
+    LAB,
+    PLATFORM_CA,
+    REDIS_HOST,
+    REDIS_PORT,
+    lab_secret,
+    on_host,
+    redis_inline_ping,
+)
 
 pytestmark = pytest.mark.lab
 
-REDIS_HOST = "airflow-redis-01"
 DB_HOST = "airflow-db-01"
 AIRFLOW_HOST = "spark-master-01"  # in airflow_scheduler, so pg_hba.conf lets it in
 REDIS_ADDRESS = HOSTS[REDIS_HOST].address
@@ -31,14 +39,20 @@ PROBE_DB = 15
 SECRETS = ("vault_redis_password", "vault_redis_admin_password", "vault_postgres_airflow_password")
 
 
+# How every client reaches the broker: TLS, verifying its certificate with the platform CA.
+TLS = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(PLATFORM_CA)}
+
+
 def broker(password: str | None = None, username: str | None = None) -> redis.Redis:
     return redis.Redis(
         host=REDIS_ADDRESS,
-        port=6379,
+        port=REDIS_PORT,
         db=PROBE_DB,
         username=username,
         password=password,
         socket_timeout=10,
+        ssl=True,
+        **TLS,
     )
 
 
@@ -51,9 +65,7 @@ def admin() -> redis.Redis:
 
 
 def test_redis_refuses_clients_without_the_password():
-    with socket.create_connection((REDIS_ADDRESS, 6379), timeout=10) as raw:
-        raw.sendall(b"PING\r\n")  # RESP inline command, before any AUTH
-        assert raw.recv(256).startswith(b"-NOAUTH ")
+    assert redis_inline_ping().startswith(b"-NOAUTH ")
     with pytest.raises(redis.AuthenticationError, match="invalid username-password"):
         broker(f"wrong-{uuid.uuid4().hex}").ping()
     assert client().ping() is True
@@ -91,10 +103,25 @@ def test_redis_queued_messages_survive_a_restart():
     assert restored == [message.encode()]
 
 
+def test_redis_speaks_tls_only():
+    """A clear-text client gets no answer, not even NOAUTH: nothing it sends is read as a
+    command, and no queued task can be read off the wire."""
+    answer = redis_inline_ping(tls=False)
+    assert b"PONG" not in answer and b"NOAUTH" not in answer, answer
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis(
+            host=REDIS_ADDRESS,
+            port=REDIS_PORT,
+            password=lab_secret("vault_redis_password"),
+            socket_timeout=10,
+        ).ping()
+
+
 def test_celery_round_trip_through_the_broker_as_the_client_user():
     """The default user's ACL leaves out the dangerous commands: Celery must not need them."""
-    url = f"redis://:{lab_secret('vault_redis_password')}@{REDIS_ADDRESS}:6379/{PROBE_DB}"
+    url = f"rediss://:{lab_secret('vault_redis_password')}@{REDIS_ADDRESS}:{REDIS_PORT}/{PROBE_DB}"
     app = Celery("bdp-lab-probe", broker=url, backend=url)
+    app.conf.broker_use_ssl = app.conf.redis_backend_use_ssl = TLS
     app.conf.task_default_queue = f"probe-{uuid.uuid4().hex}"
 
     @app.task(name="probe.add")
@@ -115,14 +142,17 @@ DEPLOYED_PASSWORD = (
 )
 
 
-def psql_from_airflow_host(password_expression: str, *statements: str) -> str:
-    """psql on the Airflow host as the airflow user; the shell on the host expands the
-    password expression."""
+def psql_from_airflow_host(
+    password_expression: str, *statements: str, sslmode: str = "verify-full"
+) -> str:
+    """psql on the Airflow host as the airflow user, verifying the server's certificate with
+    the platform CA as Airflow does; the shell on the host expands the password expression."""
     commands = " ".join(f"-c '{statement}'" for statement in statements)
     return on_host(
         AIRFLOW_HOST,
         f"PGPASSWORD={password_expression} psql -X -q -A -t -v ON_ERROR_STOP=1 {commands} "
-        f"'host={DB_ADDRESS} port=5432 dbname=airflow user=airflow connect_timeout=10'",
+        f"'host={DB_ADDRESS} port=5432 dbname=airflow user=airflow connect_timeout=10 "
+        f"sslmode={sslmode} sslrootcert=/etc/bdp/tls/platform-ca.crt'",
         check=False,
     )
 
@@ -161,6 +191,14 @@ def test_airflow_user_connects_from_an_airflow_host_and_owns_its_database():
 def test_airflow_user_with_a_wrong_password_is_refused():
     output = psql_from_airflow_host(f"wrong-{uuid.uuid4().hex}", "SELECT 1")
     assert 'password authentication failed for user "airflow"' in output, output
+
+
+@pytest.mark.usefixtures("psql_on_airflow_host")
+def test_airflow_user_without_tls_is_refused():
+    """The right password from an Airflow host, but in clear text: pg_hba.conf's catch-all
+    line rejects it (the Airflow hosts' lines are hostssl)."""
+    output = psql_from_airflow_host(DEPLOYED_PASSWORD, "SELECT 1", sslmode="disable")
+    assert "pg_hba.conf rejects connection" in output and "no encryption" in output, output
 
 
 def test_postgresql_refuses_hosts_outside_the_airflow_groups():

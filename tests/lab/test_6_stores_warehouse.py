@@ -23,7 +23,7 @@ pytestmark = pytest.mark.lab
 WAREHOUSE = "spark-master-01"
 ADDRESS = HOSTS[WAREHOUSE].address
 CLIENT = "spark-worker-01"  # a Spark/Airflow host that got the CA certificate
-CA_ON_CLIENTS = "/etc/bdp/tls/warehouse-ca.crt"
+CA_ON_CLIENTS = "/etc/bdp/tls/platform-ca.crt"
 DEFAULTS = yaml.safe_load((REPO / "roles/mariadb/defaults/main.yml").read_text())
 FUTURE = DEFAULTS["mariadb_future_partitions"]
 TABLES = {
@@ -43,7 +43,7 @@ def host_output(host: str, command: str) -> str:
 
 @pytest.fixture(scope="module")
 def ca_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("warehouse") / "warehouse-ca.crt"
+    path = tmp_path_factory.mktemp("warehouse") / "platform-ca.crt"
     path.write_text(host_output(CLIENT, f"cat {CA_ON_CLIENTS}"))
     assert path.read_text().startswith("-----BEGIN CERTIFICATE-----")
     return path

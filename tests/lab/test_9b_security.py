@@ -14,6 +14,19 @@ Unauthenticated access, where each refusal is tested:
 - OpenSearch (HTTPS with HTTP basic authentication on every node): no credentials and a wrong
   password below; what each of its users may do: test_5b_opensearch.py.
 
+Clear-text access, where each refusal is tested (every certificate is from the platform CA):
+- Redis speaks TLS only: a clear-text PING below, and test_6_stores_postgres_redis.py,
+  test_redis_speaks_tls_only.
+- PostgreSQL lets the Airflow hosts in over TLS only: test_6_stores_postgres_redis.py,
+  test_airflow_user_without_tls_is_refused.
+- The MySQL warehouse: test_6_stores_warehouse.py (require_secure_transport).
+- Kafka: SASL_SSL on every listener; a clear-text SASL client gets no answer:
+  test_5_kafka.py, test_client_without_tls_is_refused.
+- Cassandra: client and internode TLS: test_6_stores_cassandra.py,
+  test_clients_without_tls_are_refused and
+  test_internode_port_refuses_hosts_without_a_node_certificate.
+- OpenSearch: HTTPS and transport TLS only (the node's configuration).
+
 Known gaps: services the platform leaves open by design today. They are listed here rather
 than tested, because a test would have to assert that they accept anyone:
 - HDFS and YARN: Hadoop's `simple` authentication (no Kerberos). RPC trusts the user name the
@@ -22,8 +35,11 @@ than tested, because a test would have to assert that they accept anyone:
   user named in `user.name`, or as hadoop.http.staticuser.user (hdfs, the HDFS superuser)
   without one (roles/hadoop/templates/core-site.xml.j2).
 - The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs.
-- Cassandra's internode port (7000): no internode authentication or TLS. Its JMX port (7199)
-  listens on loopback only, without a password.
+- Cassandra's JMX port (7199) listens on loopback only, without a password. Mutual TLS on its
+  internode port (7000) accepts any certificate of the platform CA (docs/security.md).
+- The log forwarders' RELP hop to the aggregators (2514) is not TLS.
+- Airflow's api-server (8080), Prometheus (9090) and Alertmanager (9093) serve HTTP; their
+  logins are checked below.
 - The collectors' /status and /metrics endpoints (8711-8714) and the metrics exporters (node
   exporter 9100 on every host, the JMX exporter agents 7101-7107 of the JVM services, the
   MySQL, PostgreSQL and Redis exporters 9104, 9187, 9121, the platform exporter 9188):
@@ -32,7 +48,6 @@ than tested, because a test would have to assert that they accept anyone:
 """
 
 import datetime
-import socket
 import subprocess
 import tempfile
 import time
@@ -77,6 +92,7 @@ from labkit import (
     lab_secrets,
     on_host,
     opensearch,
+    redis_inline_ping,
     stage,
     webhdfs_session,
 )
@@ -85,7 +101,6 @@ pytestmark = pytest.mark.lab
 
 AIRFLOW_WORKER = "spark-worker-01"
 DB_HOST = "airflow-db-01"
-REDIS_HOST = "airflow-redis-01"
 # The Airflow venv on the Airflow hosts carries psycopg, PostgreSQL's client library.
 AIRFLOW_PYTHON = "/opt/bdp/airflow/bin/python"
 
@@ -126,10 +141,13 @@ def postgresql_without_password() -> None:
 
 
 def redis_without_auth() -> None:
-    with socket.create_connection((HOSTS[REDIS_HOST].address, 6379), timeout=10) as raw:
-        raw.sendall(b"PING\r\n")  # RESP inline command, before any AUTH
-        answer = raw.recv(256)
+    answer = redis_inline_ping()
     assert answer.startswith(b"-NOAUTH "), answer
+
+
+def redis_without_tls() -> None:
+    answer = redis_inline_ping(tls=False)
+    assert b"PONG" not in answer and b"NOAUTH" not in answer, answer
 
 
 def forged_token() -> str:
@@ -194,6 +212,7 @@ REFUSALS: dict[str, Callable[[], None]] = {
     "warehouse: etl_writer with a wrong password": partial(warehouse_login, "wrong-password"),
     "postgresql: airflow without a password": postgresql_without_password,
     "redis: PING without AUTH": redis_without_auth,
+    "redis: PING without TLS": redis_without_tls,
     "airflow: REST API without a valid token": airflow_api_without_token,
     "airflow: worker log server without a valid token": partial(
         airflow_log_server_without_token, AIRFLOW_WORKER, 8793
@@ -432,6 +451,7 @@ EXPECTED_PORTS: dict[str, dict[int, str]] = {
         7107: "Cassandra JMX exporter agent",
     },
     "redis": {6379: "Redis (Celery broker)", 9121: "Redis exporter"},
+    "kerberos_kdc": {88: "Kerberos KDC", 464: "kpasswd", 749: "kadmind"},
     "airflow_db": {5432: "PostgreSQL (Airflow metadata)", 9187: "PostgreSQL exporter"},
     "monitoring": {
         9090: "Prometheus (basic auth)",

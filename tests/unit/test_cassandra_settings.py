@@ -14,6 +14,7 @@ ROLE = REPO / "roles" / "cassandra"
 NODE_VARS = {
     "bdp_address": "10.0.5.11",
     "cassandra_seeds": "10.0.5.11",
+    "cassandra_keystore": "/etc/bdp/cassandra/tls/node.pem",
     "bdp_versions": {"cassandra": "5.0.4"},
     "ansible_python_interpreter": sys.executable,
 }
@@ -30,7 +31,10 @@ def render(tmp_path: Path, extra_settings: dict):
                 {
                     "hosts": "localhost",
                     "gather_facts": False,
-                    "vars_files": [str(ROLE / "defaults/main.yml")],
+                    "vars_files": [
+                        str(ROLE / "defaults/main.yml"),
+                        str(REPO / "ansible/group_vars/all/pki.yml"),
+                    ],
                     "vars": NODE_VARS,
                     "tasks": [
                         # The task file, not the role: the role's dependency would install Java.

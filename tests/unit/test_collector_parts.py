@@ -37,7 +37,8 @@ def test_config_defaults_and_errors(tmp_path):
         "kafka": {"bootstrap": "b:9092", "user": "collector", "password_env": "P"},
     }
     parsed = parse_collector_config(valid)
-    assert parsed.kafka.security_protocol == "SASL_PLAINTEXT"
+    assert parsed.kafka.security_protocol == "SASL_SSL"  # a user: SCRAM over TLS
+    assert parsed.kafka.ca_file is None
     assert parsed.kafka.mechanism == "SCRAM-SHA-512"
     assert parsed.retry == RetryPolicy(0.5, 30.0, 2.0)
     for change, message in (
@@ -132,13 +133,19 @@ def test_producer_settings_are_durable_and_authenticated():
             "endpoint": BASE,
             "cursor_file": "c",
             "schema_file": "s",
-            "kafka": {"bootstrap": "h:9092", "user": "collector", "password_env": "P"},
+            "kafka": {
+                "bootstrap": "h:9092",
+                "user": "collector",
+                "password_env": "P",
+                "ca_file": "/etc/ca.crt",
+            },
         }
     )
     settings = producer_settings(config.kafka, "game", "s3cret")
     assert settings["acks"] == "all" and settings["enable.idempotence"] is True
     assert settings["compression.type"] == "zstd" and settings["linger.ms"] == 20
-    assert settings["security.protocol"] == "SASL_PLAINTEXT"
+    assert settings["security.protocol"] == "SASL_SSL"
+    assert settings["ssl.ca.location"] == "/etc/ca.crt"
     assert (settings["sasl.mechanism"], settings["sasl.username"]) == ("SCRAM-SHA-512", "collector")
     assert settings["sasl.password"] == "s3cret"
 

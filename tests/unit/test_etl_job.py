@@ -38,7 +38,7 @@ def lake(tmp_path, spark):
                 "warehouse": {"url": "jdbc:mysql://127.0.0.1:1/warehouse?permitMysqlScheme",
                               "user": "u", "password": "p"},
                 "cassandra": {"hosts": ["127.0.0.1"], "port": 1, "user": "u", "password": "p",
-                              "local_dc": "dc1"},
+                              "local_dc": "dc1", "ca_file": "/nonexistent/ca.crt"},
             }
         )
     )  # fmt: skip

@@ -214,20 +214,23 @@ def test_batch_file_names_carry_the_batch_id():
     assert parse_day_dir("dt=nope") is None
 
 
-def test_kafka_options_use_scram_and_the_group_prefix():
+def test_kafka_options_use_scram_over_tls_and_the_group_prefix():
     options = source_options(
         bootstrap="k1:9092,k2:9092",
         topics=["game.events", "ads.events"],
         user="lake-writer",
         password='pa"ss',
         mechanism="SCRAM-SHA-512",
+        ca_file="/etc/ca.crt",
         starting_offsets="earliest",
         max_offsets_per_trigger=1000,
     )
     assert options["subscribe"] == "game.events,ads.events"
     assert options["groupIdPrefix"] == "lake-writer"
     assert options["failOnDataLoss"] == "true"
-    assert options["kafka.security.protocol"] == "SASL_PLAINTEXT"
+    assert options["kafka.security.protocol"] == "SASL_SSL"
+    assert options["kafka.ssl.truststore.type"] == "PEM"
+    assert options["kafka.ssl.truststore.location"] == "/etc/ca.crt"
     assert options["kafka.sasl.jaas.config"] == jaas_config("lake-writer", 'pa"ss')
     assert 'password="pa\\"ss";' in options["kafka.sasl.jaas.config"]
     assert "ScramLoginModule required" in options["kafka.sasl.jaas.config"]

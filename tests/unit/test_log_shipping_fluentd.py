@@ -17,6 +17,7 @@ from bdp_testkit.helpers import REPO, run_tool
 
 ROLE = REPO / "roles" / "log_shipping"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+PKI_VARS = REPO / "ansible" / "group_vars" / "all" / "pki.yml"
 BUFFER_DIR = DEFAULTS["log_shipping_buffer_dir"]
 # The files the rendered host (a kafka and log aggregator host) tails, in the role's order.
 SOURCES = [
@@ -158,6 +159,7 @@ def rendered(tmp_path_factory) -> dict[str, str]:
                     "connection": "local",
                     "gather_facts": False,
                     "vars_files": [
+                        str(PKI_VARS),
                         str(ROLE / "defaults" / "main.yml"),
                         str(ROLE / "vars" / "main.yml"),
                     ],
@@ -317,7 +319,7 @@ def test_opensearch_output(config):
     params = output.params
     assert params["hosts"] == "de-os-coordinator:9200"
     assert params["scheme"] == "https"
-    assert params["ca_file"] == DEFAULTS["log_shipping_opensearch_ca_file"]
+    assert params["ca_file"] == yaml.safe_load(PKI_VARS.read_text())["bdp_ca_certificate"]
     assert unquote(params["user"]) == "log_writer"
     assert unquote(params["password"]) == OPENSEARCH_PASSWORD
     assert params["index_name"] == "logs-${service}-%Y.%m.%d"
@@ -354,7 +356,8 @@ def test_kafka_output(config):
     assert unquote(params["username"]) == "log-shipper"
     assert unquote(params["password"]) == KAFKA_PASSWORD
     assert params["scram_mechanism"] == "sha512"
-    assert params["sasl_over_ssl"] == "false"
+    assert params["sasl_over_ssl"] == "true"
+    assert params["ssl_ca_cert"] == yaml.safe_load(PKI_VARS.read_text())["bdp_ca_certificate"]
     assert output.only("format").params["@type"] == "json"
     buffer = output.only("buffer")
     assert buffer.params["@type"] == "file"

@@ -83,6 +83,7 @@ EXTRA_VARS = {
             "kafka_collector_password",
             "kafka_lake_writer_password",
             "kafka_log_shipper_password",
+            "tls_keystore_password",
             "event_api_token",
             "mysql_etl_writer_password",
             "cassandra_etl_writer_password",

@@ -32,6 +32,7 @@ class KafkaConfig:
     compression: str
     linger_ms: int
     security_protocol: str
+    ca_file: str | None  # CA that signs the brokers' certificates; None: the system's CAs
     delivery_timeout_ms: int
 
 
@@ -78,7 +79,8 @@ def _kafka(data: Mapping[str, Any], source: str, where: str) -> KafkaConfig:
     password_env = get(raw, "password_env", (str, type(None)), where, None)
     if user and not password_env:
         raise ConfigError(f"{where}: 'password_env' is required with 'user'")
-    default_protocol = "SASL_PLAINTEXT" if user else "PLAINTEXT"
+    # A user means the platform's brokers: SCRAM over TLS.
+    default_protocol = "SASL_SSL" if user else "PLAINTEXT"
     return KafkaConfig(
         bootstrap=get(raw, "bootstrap", str, where),
         user=user,
@@ -89,6 +91,7 @@ def _kafka(data: Mapping[str, Any], source: str, where: str) -> KafkaConfig:
         compression=get(raw, "compression", str, where, "zstd"),
         linger_ms=get_int(raw, "linger_ms", where, 0, 20),
         security_protocol=get(raw, "security_protocol", str, where, default_protocol),
+        ca_file=get(raw, "ca_file", (str, type(None)), where, None),
         delivery_timeout_ms=get_int(raw, "delivery_timeout_ms", where, 1000, 30_000),
     )
 

@@ -38,6 +38,8 @@ def producer_settings(config: KafkaConfig, source: str, password: str | None) ->
         "message.timeout.ms": config.delivery_timeout_ms,
         "security.protocol": config.security_protocol,
     }
+    if config.ca_file:
+        settings["ssl.ca.location"] = config.ca_file
     if config.user:
         settings |= {
             "sasl.mechanism": config.mechanism,

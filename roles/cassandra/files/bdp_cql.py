@@ -5,10 +5,13 @@ The release archives the platform installs may lack cqlsh and its Python librari
 mirror-built one has only lib/*.jar), so the cassandra role applies its auth and schema
 changes with this small client instead.
 
-usage: bdp-cql --hosts ADDR[,ADDR...] [--port N] (--credentials FILE | --username NAME)
+usage: bdp-cql --hosts ADDR[,ADDR...] [--port N] --ca-file PEM
+               (--credentials FILE | --username NAME)
                [--consistency LEVEL] [--timeout SECONDS]
                (--check-login | --query CQL | --file PATH [PATH...])
 
+  --ca-file PEM       CA certificate that signs the nodes' certificates: the client
+                      connects over TLS only and verifies each node and its address
   --credentials FILE  cqlshrc-style file, readable by root only:
                         [authentication]
                         username = bdp_admin
@@ -28,6 +31,7 @@ import configparser
 import json
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -187,9 +191,11 @@ def _session(args: argparse.Namespace, username: str, password: str) -> tuple[Cl
         consistency_level=ConsistencyLevel.name_to_value[args.consistency],
         request_timeout=args.timeout,
     )
+    tls = ssl.create_default_context(cafile=args.ca_file)  # verifies names: check_hostname
     cluster = Cluster(
         hosts,
         port=args.port,
+        ssl_context=tls,
         auth_provider=PlainTextAuthProvider(username=username, password=password),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=args.timeout,
@@ -239,6 +245,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--hosts", required=True, help="comma-separated node addresses")
     parser.add_argument("--port", type=int, default=9042, help="native transport port")
+    parser.add_argument(
+        "--ca-file", required=True, metavar="PEM", help="CA certificate of the nodes' certificates"
+    )
     login = parser.add_mutually_exclusive_group(required=True)
     login.add_argument("--credentials", metavar="FILE", help="cqlshrc-style credentials file")
     login.add_argument("--username", metavar="NAME", help="password from $BDP_CQL_PASSWORD")

@@ -23,6 +23,7 @@ def source_options(
     user: str,
     password: str,
     mechanism: str,
+    ca_file: str,
     starting_offsets: str,
     max_offsets_per_trigger: int,
 ) -> dict[str, str]:
@@ -34,7 +35,11 @@ def source_options(
         "failOnDataLoss": "true",
         "maxOffsetsPerTrigger": str(max_offsets_per_trigger),
         "groupIdPrefix": GROUP_PREFIX,
-        "kafka.security.protocol": "SASL_PLAINTEXT",
+        # SCRAM over TLS; the brokers' certificates are verified with the CA at ca_file (PEM),
+        # which must exist at that path on every host that runs an executor.
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.ssl.truststore.type": "PEM",
+        "kafka.ssl.truststore.location": ca_file,
         "kafka.sasl.mechanism": mechanism,
         "kafka.sasl.jaas.config": jaas_config(user, password),
     }

@@ -11,7 +11,7 @@ from bdp.demo import gather, wait
 from bdp.demo.known import Served, served
 from bdp.demo.render import DemoReport, SourceLine, as_html, as_text
 from bdp.ingest import probes
-from bdp.ingest.cli import kafka_password
+from bdp.ingest.cli import kafka_login
 from bdp.ingest.status import SourceStatus
 from bdp.inventory import add_inventory_argument, addresses, listing
 
@@ -72,16 +72,13 @@ def build_report(
     namenode = f"http://{addresses(listing(inventory), 'hdfs_namenode', inventory)[0]}:9870"
     ingest = wait.ingest_settings(inventory)
     lake_state = probes.hdfs_json(namenode, f"{ingest.checkpoint}/bdp-state/latest.json") or {}
-    password = kafka_password(ingest, inventory)
-    bootstrap = ",".join(
-        f"{a}:{ingest.kafka_port}" for a in addresses(listing(inventory), "kafka", inventory)
-    )
+    login = kafka_login(ingest, inventory)
     reports = gather.etl_reports(inventory, days=len(simulated_days(api_config)))
     by_day = {(r["source"], r["dt"]): r for r in reports}
     lines, rows = [], []
     for status in statuses:
         state = lake_state.get("sources", {}).get(status.source, {})
-        dlq = probes.topic_event_ids(bootstrap, ingest.kafka_user, password, f"{status.source}.dlq")
+        dlq = probes.topic_event_ids(login, f"{status.source}.dlq")
         lines.append(
             SourceLine(
                 source=status.source,

@@ -10,7 +10,7 @@ from pathlib import Path
 from bdp.errors import BdpError
 from bdp.ingest import probes
 from bdp.ingest.status import SourceStatus, as_table, summarise
-from bdp.inventory import add_inventory_argument, addresses, listing
+from bdp.inventory import add_inventory_argument, addresses, listing, platform_ca_file
 from bdp.lab.vault import lab_admin_password
 from bdp.sources import platform_sources
 
@@ -24,13 +24,25 @@ def kafka_password(args: argparse.Namespace, inventory: Path) -> str:
     return password
 
 
+def kafka_login(args: argparse.Namespace, inventory: Path) -> probes.KafkaLogin:
+    """How the command reaches the inventory's brokers: as args.kafka_user, over TLS."""
+    resolved = listing(inventory)
+    return probes.KafkaLogin(
+        bootstrap=",".join(
+            f"{a}:{args.kafka_port}" for a in addresses(resolved, "kafka", inventory)
+        ),
+        user=args.kafka_user,
+        password=kafka_password(args, inventory),
+        ca_file=str(platform_ca_file(inventory)),
+    )
+
+
 def gather(args: argparse.Namespace) -> list[SourceStatus]:
     inventory = Path(args.inventory)
     resolved = listing(inventory)
     # By default every registered source, in the registry's (the collectors' placement) order.
     sources = [s for s in (args.sources or ",".join(platform_sources())).split(",") if s]
-    bootstrap = ",".join(f"{a}:{args.kafka_port}" for a in addresses(resolved, "kafka", inventory))
-    password = kafka_password(args, inventory)
+    login = kafka_login(args, inventory)
     namenode = f"http://{addresses(resolved, 'hdfs_namenode', inventory)[0]}:{args.namenode_port}"
     ports = list(range(args.status_port_base, args.status_port_base + len(sources)))
     collectors = probes.collector_statuses(addresses(resolved, "collectors", inventory), ports)
@@ -39,8 +51,8 @@ def gather(args: argparse.Namespace) -> list[SourceStatus]:
         summarise(
             source,
             collectors.get(source),
-            probes.topic_offsets(bootstrap, args.kafka_user, password, f"{source}.events"),
-            probes.topic_offsets(bootstrap, args.kafka_user, password, f"{source}.dlq"),
+            probes.topic_offsets(login, f"{source}.events"),
+            probes.topic_offsets(login, f"{source}.dlq"),
             lake_state,
         )
         for source in sources

@@ -4,6 +4,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 from bdp.errors import BdpError
@@ -30,24 +31,34 @@ def collector_statuses(hosts: list[str], ports: list[int]) -> dict[str, dict[str
     return found
 
 
-def kafka_login(bootstrap: str, user: str, password: str) -> dict[str, str]:
-    """librdkafka settings of a SCRAM user of the platform's brokers."""
-    return {
-        "bootstrap.servers": bootstrap,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "SCRAM-SHA-512",
-        "sasl.username": user,
-        "sasl.password": password,
-    }
+@dataclass(frozen=True)
+class KafkaLogin:
+    """A SCRAM user of the platform's brokers, reached over TLS verified with the platform CA."""
+
+    bootstrap: str
+    user: str
+    password: str
+    ca_file: str
+
+    def settings(self) -> dict[str, str]:
+        """librdkafka settings of this login."""
+        return {
+            "bootstrap.servers": self.bootstrap,
+            "security.protocol": "SASL_SSL",
+            "ssl.ca.location": self.ca_file,
+            "sasl.mechanism": "SCRAM-SHA-512",
+            "sasl.username": self.user,
+            "sasl.password": self.password,
+        }
 
 
-def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offsets:
+def topic_offsets(login: KafkaLogin, topic: str) -> Offsets:
     """(low, high) watermark of each partition of `topic`."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     consumer = Consumer(
         {
-            **kafka_login(bootstrap, user, password),
+            **login.settings(),
             "group.id": "bdp-ingest-status",  # never joins: watermarks need no group
             # librdkafka's own log lines (e.g. a connection closed at exit) stay off the table.
             "logger": QUIET,
@@ -57,13 +68,13 @@ def topic_offsets(bootstrap: str, user: str, password: str, topic: str) -> Offse
         metadata = consumer.list_topics(topic, timeout=TIMEOUT_S * 2)
         partitions = metadata.topics[topic].partitions
         if metadata.topics[topic].error or not partitions:
-            raise BdpError(f"Kafka at {bootstrap} has no topic {topic}")
+            raise BdpError(f"Kafka at {login.bootstrap} has no topic {topic}")
         return {
             p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT_S)
             for p in sorted(partitions)
         }
     except KafkaException as exc:
-        raise BdpError(f"Kafka at {bootstrap} did not answer for {topic}: {exc}") from None
+        raise BdpError(f"Kafka at {login.bootstrap} did not answer for {topic}: {exc}") from None
     finally:
         consumer.close()
 
@@ -92,15 +103,15 @@ def _webhdfs(namenode_url: str, path: str, operation: str) -> dict[str, Any] | N
         raise BdpError(f"WebHDFS at {namenode_url} is unreachable: {exc}") from None
 
 
-def topic_event_ids(bootstrap: str, user: str, password: str, topic: str) -> set[str]:
+def topic_event_ids(login: KafkaLogin, topic: str) -> set[str]:
     """The distinct `event_id`s of a topic of JSON records, read from the start to its end."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-    offsets = topic_offsets(bootstrap, user, password, topic)
+    offsets = topic_offsets(login, topic)
     ends = {p: high for p, (low, high) in offsets.items() if high > low}
     consumer = Consumer(
         {
-            **kafka_login(bootstrap, user, password),
+            **login.settings(),
             "group.id": "bdp-ingest-status",  # assigned partitions: the group is never joined
             "enable.auto.commit": False,
             "logger": QUIET,
@@ -113,14 +124,16 @@ def topic_event_ids(bootstrap: str, user: str, password: str, topic: str) -> set
         while remaining:
             message = consumer.poll(TIMEOUT_S * 2)
             if message is None:
-                raise BdpError(f"Kafka at {bootstrap} stopped answering while reading {topic}")
+                raise BdpError(
+                    f"Kafka at {login.bootstrap} stopped answering while reading {topic}"
+                )
             if message.error():
                 raise BdpError(f"reading {topic}: {message.error()}")
             ids.add(str(json.loads(message.value()).get("event_id")))
             if message.offset() + 1 >= ends[message.partition()]:
                 remaining.discard(message.partition())
     except KafkaException as exc:
-        raise BdpError(f"Kafka at {bootstrap} did not answer for {topic}: {exc}") from None
+        raise BdpError(f"Kafka at {login.bootstrap} did not answer for {topic}: {exc}") from None
     finally:
         consumer.close()
     return ids

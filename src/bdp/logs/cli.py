@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bdp.errors import BdpError
-from bdp.inventory import add_inventory_argument, addresses, listing
-from bdp.lab.topology import is_lab_inventory
+from bdp.inventory import add_inventory_argument, addresses, listing, platform_ca_file
 from bdp.lab.vault import lab_secret
 from bdp.logs import output
 from bdp.logs.query import (
@@ -25,7 +24,6 @@ from bdp.logs.query import (
     levels_from,
     parse_time,
 )
-from bdp.paths import repo_root
 
 PORT = 9200
 # The lab vault's variable holding each OpenSearch user's password (roles/opensearch).
@@ -73,9 +71,8 @@ def endpoint(args: argparse.Namespace, env: dict[str, str]) -> Endpoint:
             "no OpenSearch password: set BDP_OPENSEARCH_PASSWORD or pass --password-file"
         )
     ca_file = args.ca_file or env.get("BDP_OPENSEARCH_CA")
-    lab_ca = repo_root() / "build" / "pki" / inventory.resolve().name / "opensearch-ca.crt"
-    if not ca_file and is_lab_inventory(inventory) and lab_ca.exists():
-        ca_file = str(lab_ca)
+    if not ca_file and url.startswith("https:"):
+        ca_file = str(platform_ca_file(inventory))
     return Endpoint(url, args.user, password, ca_file)
 
 
@@ -205,7 +202,8 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "newest first; --stats counts them per service instead, --follow prints the latest "
         "oldest first and then new ones as they arrive until Ctrl-C. "
         "Connection: --url or BDP_OPENSEARCH_URL (default: the inventory's coordinating "
-        "node), BDP_OPENSEARCH_PASSWORD or --password-file, BDP_OPENSEARCH_CA or --ca-file; "
+        "node), BDP_OPENSEARCH_PASSWORD or --password-file, BDP_OPENSEARCH_CA or --ca-file "
+        "(default: the platform CA certificate the deploy keeps in build/pki/<inventory>/); "
         "against the lab, the password of admin or log_reader comes from its vault.",
     )
     search.add_argument("text", nargs="*", help="words that must all appear in the message")

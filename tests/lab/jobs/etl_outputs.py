@@ -33,6 +33,8 @@ def mysql_rows(spark, stores, table, days):
 
 
 def cassandra_rows(stores, table, days):
+    import ssl
+
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import Cluster
 
@@ -41,6 +43,7 @@ def cassandra_rows(stores, table, days):
         settings["hosts"],
         port=settings["port"],
         auth_provider=PlainTextAuthProvider(settings["user"], settings["password"]),
+        ssl_context=ssl.create_default_context(cafile=settings["ca_file"]),
     )
     try:
         session = cluster.connect()

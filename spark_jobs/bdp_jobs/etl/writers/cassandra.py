@@ -30,6 +30,8 @@ def bind_value(value: Any) -> Any:
 
 def _session(settings: Cassandra) -> Any:
     # Imported here: only executors (and the benchmark) need the driver package.
+    import ssl
+
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
@@ -43,6 +45,8 @@ def _session(settings: Cassandra) -> Any:
         list(settings.hosts),
         port=settings.port,
         auth_provider=PlainTextAuthProvider(settings.user, settings.password),
+        # TLS, verifying each node's certificate and address with the platform CA.
+        ssl_context=ssl.create_default_context(cafile=settings.ca_file),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         schema_metadata_enabled=False,
     )

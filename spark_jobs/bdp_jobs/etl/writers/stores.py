@@ -28,6 +28,7 @@ class Cassandra:
     user: str
     password: str
     local_dc: str
+    ca_file: str  # CA of the nodes' certificates (TLS only), on every host that runs executors
     concurrency: int = 64  # requests in flight per Spark partition
 
 
@@ -42,7 +43,8 @@ def load_stores(path: str | Path, lake: str) -> Stores:
     """The stores of a JSON settings file (secrets included, so it is never logged):
 
     {"warehouse": {"url": ..., "user": ..., "password": ...},
-     "cassandra": {"hosts": [...], "port": 9042, "user": ..., "password": ..., "local_dc": ...}}
+     "cassandra": {"hosts": [...], "port": 9042, "user": ..., "password": ..., "local_dc": ...,
+                   "ca_file": ...}}
     """
     try:
         settings: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
