@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # `host | CHANGED | rc=0 >>`: the header of one host's shell result in `ansible` ad-hoc output.
 _HOST_HEADER = re.compile(r"^(\S+) \| (CHANGED|SUCCESS|FAILED) \| rc=(-?\d+) >>$")
@@ -121,18 +121,19 @@ def parse_listeners(text: str) -> HostListeners:
 
 @dataclass(frozen=True)
 class PortRules:
-    """What may listen on a host, by inventory group: `ports` (TCP port -> its service) on
-    the hosts of each group, and any port of the kernel's ephemeral range for processes of
-    the systemd units in `ephemeral_units` (unit -> why it cannot use fixed ports)."""
+    """What may listen on a host, by inventory group: `ports` (TCP port -> its service) and
+    `udp_ports` (UDP port -> its service) on the hosts of each group, and any port of the
+    kernel's ephemeral range for processes of the systemd units in `ephemeral_units` (unit ->
+    why it cannot use fixed ports)."""
 
     ports: Mapping[str, Mapping[int, str]]
     ephemeral_units: Mapping[str, Mapping[str, str]]
+    udp_ports: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
     def allows(self, groups: Iterable[str], listener: Listener, ephemeral: range) -> bool:
         groups = set(groups)
-        if listener.protocol == "tcp" and any(
-            listener.port in self.ports.get(group, {}) for group in groups
-        ):
+        by_protocol = {"tcp": self.ports, "udp": self.udp_ports}.get(listener.protocol, {})
+        if any(listener.port in by_protocol.get(group, {}) for group in groups):
             return True
         units = {unit for group in groups for unit in self.ephemeral_units.get(group, {})}
         return listener.port in ephemeral and listener.unit in units

@@ -476,7 +476,11 @@ EPHEMERAL_UNITS: dict[str, dict[str, str]] = {
         "driver RPC and block manager ports to free ones",
     },
 }
-RULES = PortRules(EXPECTED_PORTS, EPHEMERAL_UNITS)
+# What may listen on UDP, by inventory group (UDP port -> service).
+EXPECTED_UDP_PORTS: dict[str, dict[int, str]] = {
+    "kerberos_kdc": {88: "Kerberos KDC", 464: "kpasswd"},
+}
+RULES = PortRules(EXPECTED_PORTS, EPHEMERAL_UNITS, EXPECTED_UDP_PORTS)
 
 
 @pytest.fixture(scope="module")
@@ -491,7 +495,7 @@ def host_groups() -> dict[str, set[str]]:
 
 def test_the_port_rules_name_inventory_groups(host_groups):
     known = set().union(*host_groups.values())
-    assert set(EXPECTED_PORTS) | set(EPHEMERAL_UNITS) <= known
+    assert set(EXPECTED_PORTS) | set(EXPECTED_UDP_PORTS) | set(EPHEMERAL_UNITS) <= known
 
 
 def test_only_the_intended_ports_listen(host_groups):

@@ -104,6 +104,7 @@ def listener(port: int, unit: str = "", protocol: str = "tcp", address: str = "1
 RULES = PortRules(
     ports={"all": {22: "sshd"}, "redis": {6379: "Redis"}},
     ephemeral_units={"lake_writer": {"bdp-lake-writer.service": "Spark driver"}},
+    udp_ports={"kerberos_kdc": {88: "KDC"}},
 )
 EPHEMERAL = range(32768, 61000)
 
@@ -114,7 +115,10 @@ EPHEMERAL = range(32768, 61000)
         (["all"], listener(22), True),
         (["all"], listener(6379), False),  # Redis, on a host that is not in the redis group
         (["all", "redis"], listener(6379), True),
-        (["all", "redis"], listener(6379, protocol="udp"), False),  # the rules are TCP ports
+        (["all", "redis"], listener(6379, protocol="udp"), False),  # a TCP port only
+        (["all", "kerberos_kdc"], listener(88, protocol="udp"), True),
+        (["all", "kerberos_kdc"], listener(88), False),  # a UDP port only
+        (["all"], listener(88, protocol="udp"), False),  # not its group
         (["all", "lake_writer"], listener(40000, "bdp-lake-writer.service"), True),
         (["all", "lake_writer"], listener(40000, "kafka.service"), False),
         (["all", "lake_writer"], listener(4040, "bdp-lake-writer.service"), False),  # fixed
