@@ -416,8 +416,12 @@ class FakeFetch:
 
 
 @pytest.fixture
-def fake_cluster(monkeypatch):
+def fake_cluster(monkeypatch, tmp_path):
     monkeypatch.setenv("BDP_OPENSEARCH_PASSWORD", "not-used")
+    # A fresh checkout has no deployed inventory, so no copy of its platform CA.
+    ca_file = tmp_path / "platform-ca.crt"
+    ca_file.write_text("not read: connect() is replaced\n")
+    monkeypatch.setenv("BDP_CA_FILE", str(ca_file))
 
     def install(response: dict) -> FakeFetch:
         fetch = FakeFetch(response)
