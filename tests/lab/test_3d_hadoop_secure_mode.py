@@ -1,0 +1,128 @@
+"""HDFS, YARN and the Spark History Server in secure mode (hadoop_secure_mode): Kerberos on
+every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The module
+turns secure mode on for the lab's Hadoop and, at its end, back off (the platform's own HDFS
+clients do not authenticate yet), so it runs with the slow drills."""
+
+import json
+import shlex
+
+import pytest
+
+from bdp_testkit.helpers import run_playbook
+from labkit import on_host, shell_stdout
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+REALM = "BDP.INTERNAL"
+MASTER, WORKER, FOREIGN = "spark-master-01", "spark-worker-01", "de-kafka-cluster-1"
+CA = "/etc/bdp/tls/platform-ca.crt"
+KEYTABS = "/etc/security/keytabs"
+OUTSIDER = f"outsider/{MASTER}"
+OUTSIDER_KEYTAB = f"{KEYTABS}/outsider.keytab"
+# Every web endpoint of the secure cluster: HTTPS (the History Server's TLS is still to come).
+SECURE_ENDPOINTS = {
+    "NameNode WebHDFS": f"https://{MASTER}:9871/webhdfs/v1/lake?op=LISTSTATUS",
+    "NameNode UI": f"https://{MASTER}:9871/jmx",
+    "DataNode UI": f"https://{WORKER}:9865/jmx",
+    "ResourceManager REST": f"https://{MASTER}:8090/ws/v1/cluster/info",
+    "NodeManager REST": f"https://{WORKER}:8044/ws/v1/node/info",
+    "Spark History": f"http://{MASTER}:18080/api/v1/applications",
+}
+CLEAR_ENDPOINTS = [
+    f"http://{MASTER}:9870/jmx",
+    f"http://{WORKER}:9864/jmx",
+    f"http://{MASTER}:8088/ws/v1/cluster/info",
+    f"http://{WORKER}:8042/ws/v1/node/info",
+]
+
+
+def deploy_hadoop(secure: bool) -> None:
+    result = run_playbook(
+        "-i", "inventories/lab", "ansible/hadoop.yml",
+        "-e", json.dumps({"hadoop_secure_mode": secure}),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+@pytest.fixture(scope="module")
+def secure_hadoop():
+    realm = run_playbook("-i", "inventories/lab", "ansible/kerberos.yml")
+    assert realm.returncode == 0, realm.stdout[-4000:]
+    outsider = run_playbook(
+        "-i", "inventories/lab", "tests/lab/playbooks/keytab.yml", "-e",
+        json.dumps({
+            "keytab_test_host": MASTER,
+            "kerberos_client_keytab_principal": OUTSIDER,
+            "kerberos_client_keytab_path": OUTSIDER_KEYTAB,
+            "kerberos_client_keytab_owner": "nobody",
+        }),
+    )  # fmt: skip
+    assert outsider.returncode == 0, outsider.stdout[-4000:]
+    try:
+        deploy_hadoop(secure=True)
+        yield
+    finally:
+        deploy_hadoop(secure=False)
+
+
+def http_status(host: str, url: str, *, negotiate: bool = False, ccache: str = "") -> str:
+    """The HTTP status curl gets on `host` ("000": no connection), with SPNEGO if asked."""
+    auth = "--negotiate -u : " if negotiate else ""
+    env = f"KRB5CCNAME={ccache} " if ccache else ""
+    command = (
+        f"{env}curl -s -o /dev/null -w '%{{http_code}}' --max-time 20 --cacert {CA} "
+        f"{auth}{shlex.quote(url)}"
+    )
+    return shell_stdout(on_host(host, command, check=False)).strip()
+
+
+def as_hdfs(command: str, *, check: bool = True) -> str:
+    """A command on the master as hdfs, logged in as the NameNode's principal."""
+    login = f"kinit -c FILE:/tmp/krb5cc_test_hdfs -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}"
+    script = f"{login} && KRB5CCNAME=FILE:/tmp/krb5cc_test_hdfs {command}"
+    return on_host(MASTER, f"runuser -u hdfs -- sh -c {shlex.quote(script)}", check=check)
+
+
+def test_anonymous_requests_to_every_web_endpoint_are_refused(secure_hadoop):
+    statuses = {name: http_status(FOREIGN, url) for name, url in SECURE_ENDPOINTS.items()}
+    assert statuses == dict.fromkeys(SECURE_ENDPOINTS, "401"), statuses
+
+
+def test_the_clear_text_web_ports_are_closed(secure_hadoop):
+    assert [http_status(FOREIGN, url) for url in CLEAR_ENDPOINTS] == ["000"] * len(CLEAR_ENDPOINTS)
+
+
+def test_a_principal_with_a_ticket_passes_spnego(secure_hadoop):
+    ccache, keytab = "FILE:/tmp/krb5cc_test_spnego", f"{KEYTABS}/hdfs-namenode.keytab"
+    on_host(MASTER, f"runuser -u hdfs -- kinit -c {ccache} -kt {keytab} nn/{MASTER}")
+    statuses = {
+        name: http_status(MASTER, url, negotiate=True, ccache=ccache)
+        for name, url in SECURE_ENDPOINTS.items()
+    }
+    assert statuses == dict.fromkeys(SECURE_ENDPOINTS, "200"), statuses
+
+
+def test_hdfs_rpc_without_a_ticket_is_refused(secure_hadoop):
+    output = on_host(
+        MASTER, "runuser -u nobody -- env KRB5CCNAME=FILE:/nonexistent hdfs dfs -ls /", check=False
+    )
+    assert "rc=0" not in output.splitlines()[0], output
+    assert "Client cannot authenticate via:[TOKEN, KERBEROS]" in output, output[-2000:]
+
+
+def test_blocks_are_written_and_read_through_sasl(secure_hadoop):
+    payload = "secure-mode-round-trip"
+    as_hdfs("hdfs dfs -rm -f -skipTrash /tmp/secure-mode-probe")
+    as_hdfs(f"echo {payload} | hdfs dfs -put - /tmp/secure-mode-probe")
+    assert payload in as_hdfs("hdfs dfs -cat /tmp/secure-mode-probe")
+    assert "privacy" in shell_stdout(as_hdfs("hdfs getconf -confKey dfs.data.transfer.protection"))
+
+
+def test_a_principal_outside_the_service_acls_is_refused(secure_hadoop):
+    script = (
+        f"kinit -c FILE:/tmp/krb5cc_test_outsider -kt {OUTSIDER_KEYTAB} {OUTSIDER} && "
+        "KRB5CCNAME=FILE:/tmp/krb5cc_test_outsider hdfs dfsadmin -refreshServiceAcl"
+    )
+    output = on_host(MASTER, f"runuser -u nobody -- sh -c {shlex.quote(script)}", check=False)
+    assert "rc=0" not in output.splitlines()[0], output
+    assert "is not authorized for protocol" in output, output[-2000:]
