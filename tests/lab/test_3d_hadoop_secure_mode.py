@@ -1,6 +1,6 @@
 """HDFS, YARN and the Spark History Server in secure mode (hadoop_secure_mode): Kerberos on
 every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The module
-turns secure mode on for the lab's Hadoop and, at its end, back off (the platform's own HDFS
+turns secure mode (bdp_hadoop_secure_mode) on for the lab's Hadoop and, at its end, back off (the platform's own HDFS
 clients do not authenticate yet), so it runs with the slow drills."""
 
 import json
@@ -39,7 +39,7 @@ CLEAR_ENDPOINTS = [
 def deploy_hadoop(secure: bool) -> None:
     result = run_playbook(
         "-i", "inventories/lab", "ansible/hadoop.yml",
-        "-e", json.dumps({"hadoop_secure_mode": secure}),
+        "-e", json.dumps({"bdp_hadoop_secure_mode": secure}),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:]
 

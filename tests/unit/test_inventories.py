@@ -177,3 +177,53 @@ def test_malformed_inventory_names_the_file(local_inventory):
     result = preflight_on("spark-master-01", local_inventory)
     assert result.returncode != 0
     assert "hosts.yml" in result.stdout + result.stderr
+
+
+def fake_getent(directory: Path, table: dict[str, str]) -> str:
+    """A PATH whose `getent hosts KEY` answers from table (key -> its hosts line), else nothing."""
+    directory.mkdir()
+    cases = "".join(f"  {key}) echo '{line}' ;;\n" for key, line in table.items())
+    script = f'#!/bin/sh\ncase "$2" in\n{cases}  *) exit 2 ;;\nesac\n'
+    (directory / "getent").write_text(script)
+    (directory / "getent").chmod(0o755)
+    return f"{directory}{os.pathsep}{os.environ['PATH']}"
+
+
+def site_dns(inventory: Path) -> dict[str, str]:
+    """What a correct DNS answers for the inventory: each name and each address."""
+    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())["all"]["hosts"]
+    table = {name: f"{body['ansible_host']} {name}" for name, body in hosts.items()}
+    table.update(
+        {body["ansible_host"]: f"{body['ansible_host']} {name}" for name, body in hosts.items()}
+    )
+    return table
+
+
+def test_preflight_trusts_the_hosts_file_the_play_writes(local_inventory, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", fake_getent(tmp_path / "bin", {}))
+    result = preflight_on("spark-master-01", local_inventory)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_preflight_accepts_dns_that_resolves_names_both_ways(
+    local_inventory, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PATH", fake_getent(tmp_path / "bin", site_dns(local_inventory)))
+    result = preflight_on("spark-master-01", local_inventory, "-e", "common_manage_etc_hosts=false")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_preflight_names_a_missing_and_a_wrong_reverse_lookup(
+    local_inventory, tmp_path, monkeypatch
+):
+    dns = site_dns(local_inventory)
+    del dns["de-os-data2"]
+    dns["10.0.1.10"] = "10.0.1.10 ip-10-0-1-10.internal"
+    monkeypatch.setenv("PATH", fake_getent(tmp_path / "bin", dns))
+    result = preflight_on("spark-master-01", local_inventory, "-e", "common_manage_etc_hosts=false")
+    assert result.returncode != 0
+    assert "de-os-data2 resolves to nothing, not 10.0.3.34" in result.stdout, result.stdout[-3000:]
+    assert (
+        "its address 10.0.1.10 resolves back to ip-10-0-1-10.internal, not spark-master-01"
+        in result.stdout
+    )
