@@ -19,9 +19,10 @@ timed = started=$$SECONDS; $(2); [ -z "$${BDP_STAGE_LOG:-}" ] || \
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
 # Debian packages the control machine needs for the lab (chromium: the lab test loads the
-# Prometheus console pages in a real browser).
+# Prometheus console pages in a real browser; gcc and libkrb5-dev: the mirror builds the
+# gssapi wheel, which PyPI carries only as source).
 CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
-                    util-linux maven chromium
+                    util-linux maven chromium gcc libkrb5-dev
 
 .PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
         lint test test-all test-unit test-lab test-lab-all bench

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.parse
-import urllib.request
 from datetime import date
 from typing import Any
 
-from bdp_dags import webhdfs
+from bdp_dags import cluster_http, webhdfs
 from bdp_dags.settings import DataQualityError, EtlError, Settings
 from bdp_jobs.etl import gate, runreport
 
@@ -66,11 +63,17 @@ def spark_submit_argv(
 ) -> list[str]:
     spark = settings["spark"]
     python = spark["python"]
+    kerberos = settings.raw.get("kerberos")
+    # In secure mode spark-submit logs in from the keytab, which YARN keeps for the driver.
+    login = (
+        ["--principal", kerberos["principal"], "--keytab", kerberos["keytab"]] if kerberos else []
+    )
     return [
         spark["submit"],
         "--master", "yarn",
         "--deploy-mode", "cluster",
         "--name", f"bdp-etl-{source}-{day}",
+        *login,
         "--queue", spark["queue"],
         "--driver-memory", f"{spark['driver_memory_mb']}m",
         "--executor-memory", f"{spark['executor_memory_mb']}m",
@@ -100,17 +103,11 @@ def spark_submit_argv(
     ]  # fmt: skip
 
 
-def _resourcemanager(settings: Settings, path: str) -> Any:
-    request = urllib.request.Request(f"{settings['resourcemanager']}{path}")
-    request.add_header("Accept", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
-
-
 def live_applications(settings: Settings, tag: str) -> list[str]:
     """Ids of the applications tagged `tag` that are still queued or running."""
-    query = urllib.parse.urlencode({"applicationTags": tag, "states": LIVE_STATES})
-    found = _resourcemanager(settings, f"/ws/v1/cluster/apps?{query}")
+    url = f"{settings['resourcemanager']}/ws/v1/cluster/apps"
+    query = {"applicationTags": tag, "states": LIVE_STATES}
+    found = cluster_http.call(settings, "GET", url, query).json()
     return sorted(app["id"] for app in ((found or {}).get("apps") or {}).get("app", []))
 
 
@@ -120,7 +117,8 @@ def kill_leftovers(settings: Settings, tag: str) -> list[str]:
     killed = live_applications(settings, tag)
     for app_id in killed:
         print(f"bdp-etl: killing {app_id}, left running by an earlier attempt ({tag})", flush=True)
-        subprocess.run(["/usr/local/bin/yarn", "application", "-kill", app_id], check=True)
+        url = f"{settings['resourcemanager']}/ws/v1/cluster/apps/{app_id}/state"
+        cluster_http.call(settings, "PUT", url, body={"state": "KILLED"})
     return killed
 
 

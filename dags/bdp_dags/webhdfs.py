@@ -3,49 +3,37 @@
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
+from bdp_dags.cluster_http import HttpStatusError, call
 from bdp_dags.settings import EtlError, Settings
 
-TIMEOUT_S = 30
 
-
-def _call(settings: Settings, path: str, operation: str) -> Any:
-    query = urllib.parse.urlencode({"op": operation, "user.name": settings["hdfs_user"]})
-    url = f"{settings['webhdfs']}{urllib.parse.quote(path)}?{query}"
-    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-        return response.read()
+def _call(settings: Settings, path: str, operation: str) -> bytes | None:
+    """The response body, or None if there is no such file."""
+    url = f"{settings['webhdfs']}{urllib.parse.quote(path)}"
+    try:
+        return call(settings, "GET", url, {"op": operation}).content
+    except HttpStatusError as exc:
+        if exc.status == 404:
+            return None
+        raise EtlError(f"WebHDFS refused {path}: {exc}") from exc
 
 
 def exists(settings: Settings, path: str) -> bool:
-    try:
-        _call(settings, path, "GETFILESTATUS")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return False
-        raise EtlError(f"WebHDFS refused {path}: HTTP {exc.code}") from exc
-    return True
+    return _call(settings, path, "GETFILESTATUS") is not None
 
 
 def read_json(settings: Settings, path: str) -> Any | None:
     """The JSON document at `path`, or None if there is no such file."""
-    try:
-        return json.loads(_call(settings, path, "OPEN"))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise EtlError(f"WebHDFS refused {path}: HTTP {exc.code}") from exc
+    content = _call(settings, path, "OPEN")
+    return None if content is None else json.loads(content)
 
 
 def list_names(settings: Settings, path: str) -> list[str]:
     """Names in the folder `path` (none if it does not exist)."""
-    try:
-        listing = json.loads(_call(settings, path, "LISTSTATUS"))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return []
-        raise EtlError(f"WebHDFS refused {path}: HTTP {exc.code}") from exc
-    return sorted(s["pathSuffix"] for s in listing["FileStatuses"]["FileStatus"])
+    content = _call(settings, path, "LISTSTATUS")
+    if content is None:
+        return []
+    return sorted(s["pathSuffix"] for s in json.loads(content)["FileStatuses"]["FileStatus"])

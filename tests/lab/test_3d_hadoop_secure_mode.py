@@ -1,7 +1,7 @@
-"""HDFS, YARN and the Spark History Server in secure mode (hadoop_secure_mode): Kerberos on
-every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The module
-turns secure mode (bdp_hadoop_secure_mode) on for the lab's Hadoop and, at its end, back off (the platform's own HDFS
-clients do not authenticate yet), so it runs with the slow drills."""
+"""HDFS, YARN and the Spark History Server in secure mode (bdp_hadoop_secure_mode): Kerberos on
+every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The module turns
+secure mode on for the lab's Hadoop and, at its end, back off (the platform's own HDFS clients
+do not all authenticate yet), so it runs with the slow drills."""
 
 import json
 import shlex
