@@ -36,7 +36,15 @@ CLEAR_ENDPOINTS = [
 ]
 
 
+HADOOP_HOSTS = [MASTER, "spark-worker-01", "spark-worker-02", "spark-worker-03"]
+HADOOP_UNITS = "spark-history yarn-nodemanager yarn-resourcemanager hdfs-datanode hdfs-namenode"
+
+
 def deploy_hadoop(secure: bool) -> None:
+    """Switch the whole cluster at once, as the role's README says: a secure NameNode and
+    simple DataNodes cannot talk, so a one-at-a-time restart would stop at its first gate."""
+    for host in HADOOP_HOSTS:
+        on_host(host, f"systemctl stop {HADOOP_UNITS} 2>/dev/null || true")
     result = run_playbook(
         "-i", "inventories/lab", "ansible/hadoop.yml",
         "-e", json.dumps({"bdp_hadoop_secure_mode": secure}),
