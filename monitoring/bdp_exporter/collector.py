@@ -24,6 +24,7 @@ from bdp_exporter.etl import Report, ReportError, etl_samples, newest_published,
 from bdp_exporter.etl import still_needed as etl_day_needed
 from bdp_exporter.lake import lake_samples
 from bdp_exporter.metrics import PROBE_SUCCESS, NamedSample, sample
+from bdp_exporter.spnego import Negotiator
 from bdp_exporter.webhdfs import Deadline, WebHdfs
 from bdp_jobs.lake.layout import LakePaths, parse_day_dir
 
@@ -94,6 +95,7 @@ def hdfs_probe(config: Config) -> ProbeRun:
             config.hdfs_user,
             Deadline(config.probe_timeout_seconds),
             context if https else None,
+            Negotiator(config.kerberos) if config.kerberos else None,
         )
         samples = []
         state = client.read_json(paths.latest())

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bdp_exporter.spnego import KerberosLogin
 from bdp_exporter.tls import parse_endpoint
 
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -54,6 +55,7 @@ class Config:
     opensearch: OpenSearchConfig | None
     tls_endpoints: tuple[str, ...]
     ca_file: str | None
+    kerberos: KerberosLogin | None
     probe_timeout_seconds: float
     cache_seconds: float
 
@@ -189,11 +191,23 @@ def parse_config(document: Any) -> Config:
         opensearch=None if opensearch_doc is None else _opensearch(opensearch_doc, ca_file),
         tls_endpoints=top.take("tls_endpoints", _endpoints, ()),
         ca_file=ca_file,
+        kerberos=top.take("kerberos", _kerberos, None),
         probe_timeout_seconds=top.take("probe_timeout_seconds", _number(0, strict=True), 5.0),
         cache_seconds=top.take("cache_seconds", _number(0), 10.0),
     )
     top.finish()
     return config
+
+
+def _kerberos(_key: str, document: Any) -> KerberosLogin | None:
+    if document is None:
+        return None
+    reader = _Reader(document, "kerberos")
+    found = KerberosLogin(
+        principal=reader.take("principal", _text), keytab=reader.take("keytab", _text)
+    )
+    reader.finish()
+    return found
 
 
 def _opensearch(document: Any, ca_file: str | None) -> OpenSearchConfig:
@@ -237,4 +251,6 @@ def load(path: str) -> Config:
         _readable("opensearch.password_file", config.opensearch.password_file)
         if config.opensearch.ca_file != config.ca_file:
             _ca_file("opensearch.ca_file", config.opensearch.ca_file)
+    if config.kerberos is not None:
+        _readable("kerberos.keytab", config.kerberos.keytab)
     return config

@@ -14,6 +14,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from bdp_exporter.spnego import Negotiator, SpnegoError
+
 MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
@@ -37,20 +39,33 @@ class Deadline:
 
 class WebHdfs:
     def __init__(
-        self, namenode_url: str, user: str, deadline: Deadline, tls: ssl.SSLContext | None = None
+        self,
+        namenode_url: str,
+        user: str,
+        deadline: Deadline,
+        tls: ssl.SSLContext | None = None,
+        negotiator: Negotiator | None = None,
     ) -> None:
         self.base = namenode_url.rstrip("/") + "/webhdfs/v1"
+        self.host = urllib.parse.urlsplit(namenode_url).hostname or ""
         self.user = user
         self.deadline = deadline
         self.tls = tls
+        self.negotiator = negotiator
 
     def _get(self, path: str, operation: str) -> bytes | None:
         """The body of a successful answer, or None when the path does not exist."""
         query = urllib.parse.urlencode({"op": operation, "user.name": self.user})
         url = f"{self.base}{urllib.parse.quote(path)}?{query}"
+        request = urllib.request.Request(url)
+        if self.negotiator:
+            try:
+                request.add_header("Authorization", self.negotiator.header(self.host))
+            except SpnegoError as exc:
+                raise HdfsError(f"WebHDFS {operation} {path}: {exc}") from exc
         try:
             with urllib.request.urlopen(
-                url, timeout=self.deadline.remaining(), context=self.tls
+                request, timeout=self.deadline.remaining(), context=self.tls
             ) as response:
                 body = response.read(MAX_JSON_BYTES + 1)
         except urllib.error.HTTPError as exc:

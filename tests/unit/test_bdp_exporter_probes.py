@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.parse
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
@@ -67,6 +68,7 @@ class FakeHdfs:
         self.fail: dict[str, int] = {}  # path -> HTTP status for every operation on it
         self.delay = 0.0
         self.requests: list[str] = []
+        self.authorizations: list[str] = []  # Authorization headers the NameNode got
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +82,8 @@ class FakeHdfs:
                     return self.answer(200, fake.files[path])
                 path = urllib.parse.unquote(parts.path[len("/webhdfs/v1") :])
                 assert query["user.name"] == "mon"
+                if self.headers.get("Authorization"):
+                    fake.authorizations.append(self.headers["Authorization"])
                 if path in fake.fail:
                     return self.answer(fake.fail[path], b'{"RemoteException": {}}')
                 if query["op"] == "OPEN" and path in fake.files:
@@ -631,3 +635,62 @@ def test_runs_on_the_standard_library_alone(tmp_path):
         text=True,
     )
     assert "--config" in helped.stdout
+
+
+# --- secure mode ----------------------------------------------------------------------------
+
+
+class FakeGssapi(types.ModuleType):
+    """The few python-gssapi names the Negotiator uses; `fail` makes the login fail."""
+
+    def __init__(self, fail: bool) -> None:
+        super().__init__("gssapi")
+        self.fail = fail
+        self.targets: list[str] = []
+        fake = self
+
+        class GSSError(Exception):
+            pass
+
+        class Name:
+            def __init__(self, text, kind):
+                self.text = text
+
+        class SecurityContext:
+            def __init__(self, name, creds, usage):
+                fake.targets.append(name.text)
+
+            def step(self):
+                return b"token-for-" + fake.targets[-1].encode()
+
+        def credentials(name, usage, store):
+            if fake.fail:
+                raise GSSError("Keytab contains no suitable keys")
+            return (name.text, store["client_keytab"])
+
+        self.exceptions = types.SimpleNamespace(GSSError=GSSError)
+        self.NameType = types.SimpleNamespace(kerberos_principal="krb", hostbased_service="svc")
+        self.Name, self.SecurityContext, self.Credentials = Name, SecurityContext, credentials
+
+
+def test_secure_mode_sends_a_negotiate_token_for_the_namenode(hdfs, monkeypatch):
+    gssapi = FakeGssapi(fail=False)
+    monkeypatch.setitem(sys.modules, "gssapi", gssapi)
+    fill_lake(hdfs)
+    login = {"principal": "bdp-exporter/mon@BDP.INTERNAL", "keytab": "/k"}
+    text = collect(config_for(hdfs.url, kerberos=login))
+    assert 'bdp_exporter_probe_success{probe="hdfs"} 1' in text.splitlines()
+    assert set(gssapi.targets) == {"HTTP@127.0.0.1"}
+    assert hdfs.authorizations and set(hdfs.authorizations) == {
+        "Negotiate " + base64.b64encode(b"token-for-HTTP@127.0.0.1").decode()
+    }
+
+
+def test_a_failed_kerberos_login_fails_the_probe_naming_the_principal(hdfs, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "gssapi", FakeGssapi(fail=True))
+    fill_lake(hdfs)
+    login = {"principal": "bdp-exporter/mon@BDP.INTERNAL", "keytab": "/k"}
+    text = collect(config_for(hdfs.url, kerberos=login))
+    assert 'bdp_exporter_probe_success{probe="hdfs"} 0' in text.splitlines()
+    assert "Kerberos login as bdp-exporter/mon@BDP.INTERNAL (keytab /k)" in caplog.text
+    assert "Keytab contains no suitable keys" in caplog.text

@@ -9,6 +9,7 @@ import pytest
 from bdp_exporter import days, etl, lake, tls
 from bdp_exporter.config import ConfigError, parse_config
 from bdp_exporter.metrics import FAMILIES, families, sample
+from bdp_exporter.spnego import KerberosLogin
 from bdp_jobs.lake.state import SourceState, render_state
 from bdp_runtime.exposition import MetricFamily, Sample, check_family, render
 from reportkit import run_report
@@ -391,6 +392,7 @@ def test_opensearch_inherits_the_ca_file():
             {"opensearch": {"url": "https://o", "user": "u", "password_file": "/p", "pw": "x"}},
             "unknown key\\(s\\): opensearch.pw",
         ),
+        ({"kerberos": {"principal": "bdp-exporter/h"}}, "kerberos.keytab: required key missing"),
         ({"sourcse": []}, "unknown key\\(s\\): sourcse"),
     ],
 )
@@ -425,3 +427,9 @@ def test_the_served_metric_names():
         "bdp_opensearch_cluster_status",
         "bdp_tls_certificate_expiry_timestamp_seconds",
     ]
+
+
+def test_kerberos_login_is_read_when_given():
+    given = {"principal": "bdp-exporter/h@R", "keytab": "/etc/security/keytabs/bdp-exporter.keytab"}
+    assert parse_config({**MINIMAL, "kerberos": given}).kerberos == KerberosLogin(**given)
+    assert parse_config(dict(MINIMAL)).kerberos is None
