@@ -45,10 +45,11 @@ def realm():
     return make_keytab()
 
 
-def kvno() -> str:
-    """The key version of the probe principal in its keytab."""
+def key_versions() -> list[int]:
+    """The key versions of the probe principal in its keytab."""
     listing = shell_stdout(on_host(HOST, f"klist -k {KEYTAB}"))
-    return re.findall(rf"^\s*(\d+) {re.escape(PRINCIPAL)}@{REALM}$", listing, re.M)[0]
+    found = re.findall(rf"^\s*(\d+) {re.escape(PRINCIPAL)}@{REALM}$", listing, re.M)
+    return sorted({int(version) for version in found})
 
 
 def test_a_service_logs_in_with_its_keytab(realm):
@@ -80,6 +81,18 @@ def test_the_admin_principal_logs_in_with_its_vault_password(realm):
 
 
 def test_a_second_run_keeps_the_keytab(realm):
-    before = kvno()
+    before = key_versions()
     assert play_recap(make_keytab())[HOST]["changed"] == 0
-    assert kvno() == before
+    assert key_versions() == before
+
+
+def test_rotation_gives_new_keys_and_keeps_the_version_before(realm):
+    current = key_versions()[-1]
+    for _ in range(2):
+        result = run_playbook(
+            "-i", "inventories/lab", "ansible/rotate_keytabs.yml", "--limit", HOST
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+    assert key_versions() == [current + 1, current + 2]
+    login = f"runuser -u {OWNER} -- sh -c 'kinit -kt {KEYTAB} -c MEMORY: {PRINCIPAL} && echo OK'"
+    assert shell_stdout(on_host(HOST, login)).strip().endswith("OK")
