@@ -88,7 +88,7 @@ def http_status(host: str, url: str, *, negotiate: bool = False, ccache: str = "
 def as_hdfs(command: str, *, check: bool = True) -> str:
     """A command on the master as hdfs, logged in as the NameNode's principal."""
     login = f"kinit -c FILE:/tmp/krb5cc_test_hdfs -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}"
-    script = f"{login} && KRB5CCNAME=FILE:/tmp/krb5cc_test_hdfs {command}"
+    script = f"{login} && export KRB5CCNAME=FILE:/tmp/krb5cc_test_hdfs && {command}"
     return on_host(MASTER, f"runuser -u hdfs -- sh -c {shlex.quote(script)}", check=check)
 
 
