@@ -39,11 +39,14 @@ CLEAR_ENDPOINTS = [
 
 HADOOP_HOSTS = [MASTER, "spark-worker-01", "spark-worker-02", "spark-worker-03"]
 HADOOP_UNITS = "spark-history yarn-nodemanager yarn-resourcemanager hdfs-datanode hdfs-namenode"
+LAKE_WRITER = "bdp-lake-writer"  # on the master
 
 
 def deploy_hadoop(secure: bool) -> None:
     """Switch the whole cluster at once, as the role's README says: a secure NameNode and
-    simple DataNodes cannot talk, so a one-at-a-time restart would stop at its first gate."""
+    simple DataNodes cannot talk, so a one-at-a-time restart would stop at its first gate.
+    The lake writer stops first, so its files (event log included) are closed, not left open."""
+    on_host(MASTER, f"systemctl stop {LAKE_WRITER}")
     for host in HADOOP_HOSTS:
         on_host(host, f"systemctl stop {HADOOP_UNITS} 2>/dev/null || true")
     result = run_playbook(
@@ -72,6 +75,7 @@ def secure_hadoop():
         yield
     finally:
         deploy_hadoop(secure=False)
+        on_host(MASTER, f"systemctl start {LAKE_WRITER}")
 
 
 def http_status(host: str, url: str, *, negotiate: bool = False, ccache: str = "") -> str:
