@@ -19,18 +19,21 @@ timed = started=$$SECONDS; $(2); [ -z "$${BDP_STAGE_LOG:-}" ] || \
 export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 
 # Debian packages the control machine needs for the lab (chromium: the lab test loads the
-# Prometheus console pages in a real browser; gcc and libkrb5-dev: the mirror builds the
-# gssapi wheel, which PyPI carries only as source).
+# Prometheus console pages in a real browser; gcc and libkrb5-dev: the control venv and the
+# mirror build gssapi, which PyPI carries only as source, so they come before the venv;
+# krb5-user: kinit, for the bdp commands against a secure cluster).
 CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
-                    util-linux maven chromium gcc libkrb5-dev
+                    util-linux maven chromium gcc libkrb5-dev krb5-user
 
-.PHONY: help setup lock mirror lab-up lab-down lab-status deploy health demo \
+.PHONY: help setup control-packages lock mirror lab-up lab-down lab-status deploy health demo \
         lint test test-all test-unit test-lab test-lab-all bench
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed ## install the control machine's packages and the pinned Python toolchain
+setup: control-packages $(VENV)/.installed ## install the control machine's packages and the pinned Python toolchain
+
+control-packages:
 	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W $(CONTROL_PACKAGES) >/dev/null 2>&1; then \
 	  echo "== installing control-machine packages: $(CONTROL_PACKAGES)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CONTROL_PACKAGES); \

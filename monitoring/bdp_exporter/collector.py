@@ -24,9 +24,9 @@ from bdp_exporter.etl import Report, ReportError, etl_samples, newest_published,
 from bdp_exporter.etl import still_needed as etl_day_needed
 from bdp_exporter.lake import lake_samples
 from bdp_exporter.metrics import PROBE_SUCCESS, NamedSample, sample
-from bdp_exporter.spnego import Negotiator
 from bdp_exporter.webhdfs import Deadline, WebHdfs
 from bdp_jobs.lake.layout import LakePaths, parse_day_dir
+from bdp_runtime.spnego import Negotiator
 
 log = logging.getLogger(__name__)
 

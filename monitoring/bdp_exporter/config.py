@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bdp_exporter.spnego import KerberosLogin
 from bdp_exporter.tls import parse_endpoint
+from bdp_runtime.spnego import KerberosLogin
 
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 

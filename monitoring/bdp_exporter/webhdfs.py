@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from bdp_exporter.spnego import Negotiator, SpnegoError
+from bdp_runtime.spnego import Negotiator, SpnegoError
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 

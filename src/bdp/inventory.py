@@ -34,11 +34,20 @@ def ansible_env(inventory: Path) -> dict[str, str]:
 
 @functools.cache
 def listing(inventory: Path) -> dict[str, Any]:
-    """The resolved inventory: groups with their hosts, and `_meta.hostvars`. Resolved once per
-    process (an `ansible-inventory` run decrypts the vault: seconds); callers must not change it."""
+    """The resolved inventory: groups with their hosts, and `_meta.hostvars` with the
+    playbooks' group_vars (ansible/group_vars) under the inventory's own, as a play sees them
+    (values not templated). Resolved once per process (an `ansible-inventory` run decrypts the
+    vault: seconds); callers must not change it."""
     ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
     result = subprocess.run(
-        [str(ansible_inventory), "-i", str(inventory), "--list"],
+        [
+            str(ansible_inventory),
+            "-i",
+            str(inventory),
+            "--playbook-dir",
+            str(repo_root() / "ansible"),
+            "--list",
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -3,17 +3,22 @@ every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The
 secure mode on for the lab's Hadoop and, at its end, back off (the platform's own HDFS clients
 do not all authenticate yet), so it runs with the slow drills."""
 
+import base64
 import json
 import shlex
+import shutil
+import subprocess
 
 import pytest
 
-from bdp_testkit.helpers import run_playbook
-from labkit import on_host, shell_stdout
+from bdp.sources import platform_sources
+from bdp_testkit.helpers import REPO, run_playbook, run_tool
+from labkit import HOSTS, PLATFORM_CA, on_host, shell_stdout
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 REALM = "BDP.INTERNAL"
+KDC = "airflow-redis-01"
 MASTER, WORKER, FOREIGN = "spark-master-01", "spark-worker-01", "de-kafka-cluster-1"
 CA = "/etc/bdp/tls/platform-ca.crt"
 KEYTABS = "/etc/security/keytabs"
@@ -139,3 +144,44 @@ def test_a_principal_outside_the_service_acls_is_refused(secure_hadoop):
     output = on_host(MASTER, f"runuser -u nobody -- sh -c {shlex.quote(script)}", check=False)
     assert "rc=0" not in output.splitlines()[0], output
     assert "is not authorized for protocol" in output, output[-2000:]
+
+
+@pytest.fixture
+def control_machine_in_the_realm(tmp_path, monkeypatch):
+    """The control machine as a client of the lab's realm, as an operator's would be: a
+    krb5.conf naming the KDC, the outsider's keytab to kinit with, an empty ticket cache, and
+    a copy of the lab inventory that declares secure mode, as a secure site's would."""
+    conf = tmp_path / "krb5.conf"
+    conf.write_text(
+        f"[libdefaults]\n  default_realm = {REALM}\n  dns_lookup_kdc = false\n  rdns = false\n"
+        f"  dns_canonicalize_hostname = false\n  udp_preference_limit = 1\n"
+        f"[realms]\n  {REALM} = {{\n    kdc = {HOSTS[KDC].address}\n  }}\n"
+    )
+    keytab = tmp_path / "outsider.keytab"
+    keytab.write_bytes(
+        base64.b64decode(shell_stdout(on_host(MASTER, f"base64 -w0 {OUTSIDER_KEYTAB}")).strip())
+    )
+    inventory = tmp_path / "lab"
+    shutil.copytree(REPO / "inventories" / "lab", inventory)
+    (inventory / "group_vars" / "all" / "secure.yml").write_text("bdp_hadoop_secure_mode: true\n")
+    monkeypatch.setenv("KRB5_CONFIG", str(conf))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'ccache'}")
+    monkeypatch.setenv("BDP_CA_FILE", str(PLATFORM_CA))
+    return inventory, keytab
+
+
+def test_bdp_ingest_status_asks_for_a_ticket_then_reads_the_lake_with_it(
+    secure_hadoop, control_machine_in_the_realm
+):
+    inventory, keytab = control_machine_in_the_realm
+    status = ("bdp", "ingest", "status", "--json", "-i", str(inventory))
+    refused = run_tool(*status)
+    assert refused.returncode != 0, refused.stdout
+    assert "run kinit" in refused.stderr and f"HTTP/{MASTER}" in refused.stderr, refused.stderr
+    subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
+    result = run_tool(*status)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["source"] for row in rows] == list(platform_sources())
+    # The lake writer's state, read over HTTPS with SPNEGO: offsets it committed.
+    assert any(row["lake_lag"] < row["produced"] for row in rows), rows

@@ -9,9 +9,9 @@ import pytest
 from bdp_exporter import days, etl, lake, tls
 from bdp_exporter.config import ConfigError, parse_config
 from bdp_exporter.metrics import FAMILIES, families, sample
-from bdp_exporter.spnego import KerberosLogin
 from bdp_jobs.lake.state import SourceState, render_state
 from bdp_runtime.exposition import MetricFamily, Sample, check_family, render
+from bdp_runtime.spnego import KerberosLogin
 from reportkit import run_report
 
 

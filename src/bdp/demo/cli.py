@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bdp import hadoop_web
 from bdp.demo import gather, wait
 from bdp.demo.known import Served, served
 from bdp.demo.render import DemoReport, SourceLine, as_html, as_text
 from bdp.ingest import probes
 from bdp.ingest.cli import kafka_login
 from bdp.ingest.status import SourceStatus
-from bdp.inventory import add_inventory_argument, addresses, listing
+from bdp.inventory import add_inventory_argument
 
 
 def say(message: str) -> None:
@@ -26,7 +27,10 @@ def simulated_days(api_config: dict[str, Any]) -> list[str]:
 
 
 def partitions(
-    namenode: str, source: str, known: Served, reports: dict[tuple[str, str], dict]
+    namenode: hadoop_web.HadoopEndpoint,
+    source: str,
+    known: Served,
+    reports: dict[tuple[str, str], dict],
 ) -> list[list[str]]:
     rows = []
     for name in probes.hdfs_names(namenode, f"/lake/raw/{source}"):
@@ -69,7 +73,7 @@ def build_report(
     statuses: list[SourceStatus],
 ) -> DemoReport:
     inventory = Path(args.inventory)
-    namenode = f"http://{addresses(listing(inventory), 'hdfs_namenode', inventory)[0]}:9870"
+    namenode = hadoop_web.endpoint(inventory, "namenode")
     ingest = wait.ingest_settings(inventory)
     lake_state = probes.hdfs_json(namenode, f"{ingest.checkpoint}/bdp-state/latest.json") or {}
     login = kafka_login(ingest, inventory)

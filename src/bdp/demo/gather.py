@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bdp import hadoop_web
 from bdp.errors import BdpError
 from bdp.etl.cli import remote_command
 from bdp.inventory import addresses, listing
@@ -89,8 +90,8 @@ def endpoints(inventory: Path) -> dict[str, str]:
         return addresses(resolved, group, inventory)[0]
 
     return {
-        "HDFS NameNode": f"http://{first('hdfs_namenode')}:9870",
-        "YARN ResourceManager": f"http://{first('yarn_resourcemanager')}:8088",
+        "HDFS NameNode": hadoop_web.endpoint(inventory, "namenode").url,
+        "YARN ResourceManager": hadoop_web.endpoint(inventory, "resourcemanager").url,
         "Spark History": f"http://{first('spark_history')}:18080",
         "Airflow": f"http://{first('airflow_scheduler')}:8080",
         "OpenSearch": f"https://{first('opensearch_coordinator')}:9200",

@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from bdp import hadoop_web
 from bdp.errors import BdpError
 from bdp.ingest import probes
 from bdp.ingest.status import SourceStatus, as_table, summarise
@@ -43,7 +44,7 @@ def gather(args: argparse.Namespace) -> list[SourceStatus]:
     # By default every registered source, in the registry's (the collectors' placement) order.
     sources = [s for s in (args.sources or ",".join(platform_sources())).split(",") if s]
     login = kafka_login(args, inventory)
-    namenode = f"http://{addresses(resolved, 'hdfs_namenode', inventory)[0]}:{args.namenode_port}"
+    namenode = hadoop_web.endpoint(inventory, "namenode")
     ports = list(range(args.status_port_base, args.status_port_base + len(sources)))
     collectors = probes.collector_statuses(addresses(resolved, "collectors", inventory), ports)
     lake_state = probes.hdfs_json(namenode, f"{args.checkpoint}/bdp-state/latest.json")
@@ -77,7 +78,6 @@ def add_status_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per source")
     parser.add_argument("--kafka-user", default="admin", help="default: %(default)s")
     parser.add_argument("--kafka-port", type=int, default=9092, help="default: %(default)s")
-    parser.add_argument("--namenode-port", type=int, default=9870, help="default: %(default)s")
     parser.add_argument(
         "--status-port-base",
         type=int,

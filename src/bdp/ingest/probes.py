@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bdp.errors import BdpError
+from bdp.hadoop_web import HadoopEndpoint
 from bdp.ingest.status import Offsets
 
 TIMEOUT_S = 5
@@ -79,28 +80,19 @@ def topic_offsets(login: KafkaLogin, topic: str) -> Offsets:
         consumer.close()
 
 
-def hdfs_json(namenode_url: str, path: str) -> dict[str, Any] | None:
+def hdfs_json(namenode: HadoopEndpoint, path: str) -> dict[str, Any] | None:
     """A small JSON file read through WebHDFS; None if it does not exist (yet)."""
-    return _webhdfs(namenode_url, path, "OPEN")
+    return _webhdfs(namenode, path, "OPEN")
 
 
-def hdfs_names(namenode_url: str, path: str) -> list[str]:
+def hdfs_names(namenode: HadoopEndpoint, path: str) -> list[str]:
     """The names in an HDFS directory; empty if it does not exist."""
-    listing = _webhdfs(namenode_url, path, "LISTSTATUS") or {}
+    listing = _webhdfs(namenode, path, "LISTSTATUS") or {}
     return [entry["pathSuffix"] for entry in listing.get("FileStatuses", {}).get("FileStatus", [])]
 
 
-def _webhdfs(namenode_url: str, path: str, operation: str) -> dict[str, Any] | None:
-    url = f"{namenode_url}/webhdfs/v1{path}?op={operation}&user.name=spark"
-    try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_S * 2) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise BdpError(f"WebHDFS refused {path}: HTTP {exc.code}") from None
-    except OSError as exc:
-        raise BdpError(f"WebHDFS at {namenode_url} is unreachable: {exc}") from None
+def _webhdfs(namenode: HadoopEndpoint, path: str, operation: str) -> dict[str, Any] | None:
+    return namenode.get_json(f"/webhdfs/v1{path}", {"op": operation}, user="spark")
 
 
 def topic_event_ids(login: KafkaLogin, topic: str) -> set[str]:
@@ -139,9 +131,9 @@ def topic_event_ids(login: KafkaLogin, topic: str) -> set[str]:
     return ids
 
 
-def hdfs_summary(namenode_url: str, path: str) -> dict[str, int]:
+def hdfs_summary(namenode: HadoopEndpoint, path: str) -> dict[str, int]:
     """Files, directories and bytes under an HDFS path; zeros if it does not exist."""
-    summary = (_webhdfs(namenode_url, path, "GETCONTENTSUMMARY") or {}).get("ContentSummary", {})
+    summary = (_webhdfs(namenode, path, "GETCONTENTSUMMARY") or {}).get("ContentSummary", {})
     return {
         "files": int(summary.get("fileCount", 0)),
         "directories": int(summary.get("directoryCount", 0)),
