@@ -274,7 +274,8 @@ def report(source: str, day: str, finished: datetime) -> str:
 
 
 def hdfs(command: str, *, check: bool = True) -> str:
-    return on_host(MASTER, f"runuser -u spark -- hdfs dfs {command}", check=check)
+    """An HDFS command as the ETL's user, who alone writes its run reports."""
+    return on_host(MASTER, f"runuser -u airflow -- hdfs dfs {command}", check=check)
 
 
 def airflow(command: str) -> str:

@@ -1,6 +1,7 @@
 """Every HDFS path the lake writer and the ETL write lies in a directory the hdfs role creates
 for that job's user: the jobs need no HDFS superuser rights (nobody but hdfs is one), so a
-path missing from the role's list fails the job's first write on a fresh cluster."""
+path missing from the role's list fails the job's first write on a fresh cluster. Raw events
+are readable by the services' group only; the ETL's curated outputs by everyone."""
 
 from pathlib import PurePosixPath
 
@@ -57,6 +58,21 @@ def test_the_job_owns_the_directory_it_writes_in(job, path):
     directory = nearest_listed_directory(path)
     assert directory["owner"] == USERS[job], f"{path}: in {directory['path']}"
     assert int(directory["mode"][-3]) & 0o2, f"{directory['path']}: its owner cannot write"
+
+
+RAW_AREAS = ["/lake/raw", "/lake/late", "/lake/rejects", "/lake/_staging/lake-writer", "/lake/_etl"]
+
+
+@pytest.mark.parametrize("path", RAW_AREAS)
+def test_raw_events_are_read_by_the_services_group_and_nobody_else(path):
+    directory = HDFS_DIRECTORIES[path]
+    assert directory["group"] == "hadoop", path
+    assert int(directory["mode"][-2]) & 0o5 == 0o5, f"{path}: the ETL (group hadoop) cannot read"
+    assert directory["mode"][-1] == "0", f"{path}: others (an analyst) may enter"
+
+
+def test_everyone_reads_the_curated_outputs():
+    assert int(HDFS_DIRECTORIES["/lake/curated"]["mode"][-1]) & 0o5 == 0o5
 
 
 def test_a_path_outside_every_listed_directory_is_caught():
