@@ -14,6 +14,8 @@ WORK = "/var/tmp/bdp-bench"
 # Creates WORK, where the collector writes its cursor and logs; run before copying files in.
 WORK_DIR_COMMAND = f"mkdir -p {WORK}/logs && chown -R collector {WORK}"
 ADMIN_PROPERTIES = "/etc/bdp/kafka/admin.properties"
+# The platform CA on every host (bdp_ca_certificate): it signs the brokers' certificates.
+CA_FILE = "/etc/bdp/tls/platform-ca.crt"
 PYTHON = "/opt/bdp/collectors-venv/bin/python"
 NO_FAULTS = dict.fromkeys(
     (
@@ -61,6 +63,7 @@ def collector_config(port: int, topic: str, dlq: str, bootstrap: str) -> dict[st
         "schema_file": "/opt/bdp/collectors/schemas/game.json",
         "kafka": {
             "bootstrap": bootstrap,
+            "ca_file": CA_FILE,
             "user": "admin",
             "password_env": "BDP_KAFKA_PASSWORD",
             "topic": topic,

@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -287,37 +288,51 @@ def webhdfs_session(user: str) -> requests.Session:
     return web
 
 
-def hdfs_files(web: requests.Session, path: str) -> list[str]:
+@dataclass(frozen=True)
+class LakeReader:
+    """How a test reads the lake and asks for ingestion's state: by default as `spark` over
+    plain WebHDFS and with the lab inventory; in secure mode, HTTPS with SPNEGO and an
+    inventory that declares it (tests/lab/test_3d_hadoop_secure_mode.py)."""
+
+    base: str = WEBHDFS
+    web: requests.Session = field(default_factory=lambda: webhdfs_session("spark"))
+    inventory: str = "inventories/lab"
+
+
+def hdfs_files(web: requests.Session, path: str, base: str = WEBHDFS) -> list[str]:
     """Every file under an HDFS directory, none if it does not exist, through WebHDFS."""
-    answer = web.get(f"{WEBHDFS}{path}", params={"op": "LISTSTATUS"}, timeout=30)
+    answer = web.get(f"{base}{path}", params={"op": "LISTSTATUS"}, timeout=30)
     if answer.status_code == 404:
         return []
     assert answer.status_code == 200, f"{path}: {answer.text}"
     files = []
     for status in answer.json()["FileStatuses"]["FileStatus"]:
         child = f"{path}/{status['pathSuffix']}"
-        files += hdfs_files(web, child) if status["type"] == "DIRECTORY" else [child]
+        files += hdfs_files(web, child, base) if status["type"] == "DIRECTORY" else [child]
     return files
 
 
-def lake_inventory(sources: list[str]) -> list[tuple[str, str, str, str, str]]:
+def lake_inventory(
+    sources: list[str], reader: LakeReader | None = None
+) -> list[tuple[str, str, str, str, str]]:
     """(area, source, dt, event_id, account) of every event in /lake/raw and /lake/late.
 
     Read here with pyarrow, file by file through WebHDFS, as Spark would read the partitioned
     tables: files and folders whose name starts with _ or . are not data, dt comes from the
     dt=<day> folder. Sharing no code with the lake writer keeps the check independent."""
-    web = webhdfs_session("spark")
+    reader = reader or LakeReader()
+    web, base = reader.web, reader.base
     rows = []
     for area in ("raw", "late"):
         for source in sources:
             root = f"/lake/{area}/{source}"
-            for path in hdfs_files(web, root):
+            for path in hdfs_files(web, root, base):
                 parts = path.removeprefix(f"{root}/").split("/")
                 if any(part.startswith(("_", ".")) for part in parts):
                     continue
                 folders = dict(part.split("=", 1) for part in parts[:-1] if "=" in part)
                 assert "dt" in folders, f"{path}: a data file outside any dt=<day> folder"
-                answer = web.get(f"{WEBHDFS}{path}", params={"op": "OPEN"}, timeout=120)
+                answer = web.get(f"{base}{path}", params={"op": "OPEN"}, timeout=120)
                 assert answer.status_code == 200, f"{path}: {answer.status_code}"
                 table = pq.read_table(io.BytesIO(answer.content), columns=["event_id", "account"])
                 rows += [
@@ -405,21 +420,30 @@ def wait_for_whole_cluster(timeout: float) -> None:
     wait_until(lambda: datanodes_live() == 3, timeout, "three live DataNodes")
 
 
-def assert_stream_in_lake_once(stream: subprocess.Popen, port: int, api: dict, timeout: float):
+def assert_stream_in_lake_once(
+    stream: subprocess.Popen,
+    port: int,
+    api: dict,
+    timeout: float,
+    reader: LakeReader | None = None,
+):
     """The second stream ended well, the lake writer committed it, and each of its valid game
     events is in the lake exactly once, in its day."""
+    reader = reader or LakeReader()
     output, _ = stream.communicate(timeout=1200)
     assert "rc 0" in output, (
         f"the collector failed; see {streamkit.HOST}:{streamkit.WORK}/collector-{port}.out"
     )
 
     def drained() -> bool:
-        status = run_tool("bdp", "ingest", "status", "--json", "--sources", "game")
+        status = run_tool(
+            "bdp", "ingest", "status", "--json", "--sources", "game", "-i", reader.inventory
+        )
         return status.returncode == 0 and json.loads(status.stdout)["lake_lag"] == 0
 
     wait_until(drained, timeout, "the lake writer committed every game event")
     stored: dict[str, list[tuple[str, str]]] = {}
-    for area, _, dt, event_id, _ in lake_inventory(["game"]):
+    for area, _, dt, event_id, _ in lake_inventory(["game"], reader):
         stored.setdefault(event_id, []).append((area, dt))
     known = expected("game", api).valid
     assert len(known) == len(build_stream("game", api)), "a drill stream must be fault-free"

@@ -1,29 +1,49 @@
 """HDFS, YARN and the Spark History Server in secure mode (bdp_hadoop_secure_mode): Kerberos on
-every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO. The module turns
-secure mode on for the lab's Hadoop and, at its end, back off (the platform's own HDFS clients
-do not all authenticate yet), so it runs with the slow drills."""
+every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO; the lake writer
+logging in from its keytab and writing across ticket expiries; `bdp ingest status` from the
+control machine with an operator's ticket. The module turns secure mode on for the lab's
+Hadoop and lake writer and, at its end, back off (not every client of the platform
+authenticates yet), so it runs with the slow drills."""
 
 import base64
 import json
 import shlex
 import shutil
 import subprocess
+import time
 
 import pytest
+import requests
+import yaml
 
 from bdp.sources import platform_sources
+from bdp_runtime.spnego import Negotiator
 from bdp_testkit.helpers import REPO, run_playbook, run_tool
-from labkit import HOSTS, PLATFORM_CA, on_host, shell_stdout
+from labkit import (
+    HOSTS,
+    PLATFORM_CA,
+    LakeReader,
+    assert_stream_in_lake_once,
+    on_host,
+    restarts,
+    shell_stdout,
+    start_stream,
+    stream_api_config,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 REALM = "BDP.INTERNAL"
 KDC = "airflow-redis-01"
+EXPIRY_PORT, EXPIRY_SEED, EXPIRY_DAY, EXPIRY_RATE = 8788, 9108, "2026-11-26", 1.0
 MASTER, WORKER, FOREIGN = "spark-master-01", "spark-worker-01", "de-kafka-cluster-1"
 CA = "/etc/bdp/tls/platform-ca.crt"
 KEYTABS = "/etc/security/keytabs"
 OUTSIDER = f"outsider/{MASTER}"
 OUTSIDER_KEYTAB = f"{KEYTABS}/outsider.keytab"
+# An analyst: a principal of the realm that is no platform service, so not in group hadoop.
+ANALYST = f"analyst/{MASTER}"
+ANALYST_KEYTAB = f"{KEYTABS}/analyst.keytab"
 # Every web endpoint of Hadoop's secure cluster. The Spark History Server's UI is not among
 # them: Spark 4's UI takes only Jakarta servlet filters, and Hadoop's SPNEGO filter is a javax
 # one (docs/security.md lists the gap).
@@ -50,37 +70,39 @@ LAKE_WRITER = "bdp-lake-writer"  # on the master
 def deploy_hadoop(secure: bool) -> None:
     """Switch the whole cluster at once, as the role's README says: a secure NameNode and
     simple DataNodes cannot talk, so a one-at-a-time restart would stop at its first gate.
-    The lake writer stops first, so its files (event log included) are closed, not left open."""
+    The lake writer stops first, so its files (event log included) are closed, not left open,
+    and starts again, in the same mode, once its play has passed its health gates."""
     on_host(MASTER, f"systemctl stop {LAKE_WRITER}")
     for host in HADOOP_HOSTS:
         on_host(host, f"systemctl stop {HADOOP_UNITS} 2>/dev/null || true")
-    result = run_playbook(
-        "-i", "inventories/lab", "ansible/hadoop.yml",
-        "-e", json.dumps({"bdp_hadoop_secure_mode": secure}),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-6000:]
+    for playbook in ("ansible/hadoop.yml", "ansible/lake_writer.yml"):
+        result = run_playbook(
+            "-i", "inventories/lab", playbook,
+            "-e", json.dumps({"bdp_hadoop_secure_mode": secure}),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-6000:]
 
 
 @pytest.fixture(scope="module")
 def secure_hadoop():
     realm = run_playbook("-i", "inventories/lab", "ansible/kerberos.yml")
     assert realm.returncode == 0, realm.stdout[-4000:]
-    outsider = run_playbook(
-        "-i", "inventories/lab", "tests/lab/playbooks/keytab.yml", "-e",
-        json.dumps({
-            "keytab_test_host": MASTER,
-            "kerberos_client_keytab_principal": OUTSIDER,
-            "kerberos_client_keytab_path": OUTSIDER_KEYTAB,
-            "kerberos_client_keytab_owner": "nobody",
-        }),
-    )  # fmt: skip
-    assert outsider.returncode == 0, outsider.stdout[-4000:]
+    for principal, keytab in ((OUTSIDER, OUTSIDER_KEYTAB), (ANALYST, ANALYST_KEYTAB)):
+        made = run_playbook(
+            "-i", "inventories/lab", "tests/lab/playbooks/keytab.yml", "-e",
+            json.dumps({
+                "keytab_test_host": MASTER,
+                "kerberos_client_keytab_principal": principal,
+                "kerberos_client_keytab_path": keytab,
+                "kerberos_client_keytab_owner": "nobody",
+            }),
+        )  # fmt: skip
+        assert made.returncode == 0, made.stdout[-4000:]
     try:
         deploy_hadoop(secure=True)
         yield
     finally:
         deploy_hadoop(secure=False)
-        on_host(MASTER, f"systemctl start {LAKE_WRITER}")
 
 
 def http_status(host: str, url: str, *, negotiate: bool = False, ccache: str = "") -> str:
@@ -146,6 +168,29 @@ def test_a_principal_outside_the_service_acls_is_refused(secure_hadoop):
     assert "is not authorized for protocol" in output, output[-2000:]
 
 
+def as_analyst(command: str) -> str:
+    """An HDFS command on the master as the analyst's principal; its output starts with rc=N."""
+    script = (
+        f"kinit -c FILE:/tmp/krb5cc_test_analyst -kt {ANALYST_KEYTAB} {ANALYST} && "
+        f"export KRB5CCNAME=FILE:/tmp/krb5cc_test_analyst && {command}"
+    )
+    return on_host(MASTER, f"runuser -u nobody -- sh -c {shlex.quote(script)}", check=False)
+
+
+def test_an_analyst_reads_curated_outputs_only_and_cannot_touch_raw_events(secure_hadoop):
+    assert "rc=0" in as_analyst("hdfs dfs -ls /lake/curated").splitlines()[0]
+    for attempt in (
+        "hdfs dfs -ls /lake/raw",
+        "hdfs dfs -ls /lake/_etl",
+        "echo forged | hdfs dfs -put - /lake/raw/game/forged.parquet",
+        "hdfs dfs -rm -r -skipTrash /lake/raw/game",
+        "hdfs dfs -mv /lake/raw /lake/taken",
+    ):
+        output = as_analyst(attempt)
+        assert "rc=0" not in output.splitlines()[0], (attempt, output)
+        assert "Permission denied: user=analyst" in output, (attempt, output[-2000:])
+
+
 @pytest.fixture
 def control_machine_in_the_realm(tmp_path, monkeypatch):
     """The control machine as a client of the lab's realm, as an operator's would be: a
@@ -163,7 +208,10 @@ def control_machine_in_the_realm(tmp_path, monkeypatch):
     )
     inventory = tmp_path / "lab"
     shutil.copytree(REPO / "inventories" / "lab", inventory)
-    (inventory / "group_vars" / "all" / "secure.yml").write_text("bdp_hadoop_secure_mode: true\n")
+    # For the Hadoop hosts, whose settings the command reads (an inventory's group_vars/all
+    # cannot change what ansible/group_vars/all sets).
+    with (inventory / "group_vars" / "hadoop.yml").open("a") as hadoop_vars:
+        hadoop_vars.write("\nbdp_hadoop_secure_mode: true\n")
     monkeypatch.setenv("KRB5_CONFIG", str(conf))
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'ccache'}")
     monkeypatch.setenv("BDP_CA_FILE", str(PLATFORM_CA))
@@ -185,3 +233,44 @@ def test_bdp_ingest_status_asks_for_a_ticket_then_reads_the_lake_with_it(
     assert [row["source"] for row in rows] == list(platform_sources())
     # The lake writer's state, read over HTTPS with SPNEGO: offsets it committed.
     assert any(row["lake_lag"] < row["produced"] for row in rows), rows
+
+
+def lab_ticket_lifetime_s() -> int:
+    """kerberos_client_ticket_lifetime of the lab (for example 10m), in seconds."""
+    text = yaml.safe_load((REPO / "inventories/lab/group_vars/all/main.yml").read_text())[
+        "kerberos_client_ticket_lifetime"
+    ]
+    return int(text[:-1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[text[-1]]
+
+
+class Negotiate(requests.auth.AuthBase):
+    """A Negotiate header for the NameNode, from the control machine's ticket cache. The
+    DataNode that WebHDFS redirects to takes the delegation token in the URL instead."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        host = requests.utils.urlparse(request.url).hostname or ""
+        request.headers["Authorization"] = Negotiator().header(host)
+        return request
+
+
+def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
+    secure_hadoop, control_machine_in_the_realm
+):
+    lifetime = lab_ticket_lifetime_s()
+    events = int(EXPIRY_RATE * lifetime * 2.5)
+    restarts_before = restarts(MASTER, LAKE_WRITER)
+    config = stream_api_config(EXPIRY_PORT, EXPIRY_SEED, events, EXPIRY_RATE, EXPIRY_DAY)
+    started = time.monotonic()
+    stream = start_stream(EXPIRY_PORT, config, "game.events", "game.dlq")
+    stream.wait(timeout=events / EXPIRY_RATE + 900)
+    assert time.monotonic() - started > 2 * lifetime, "the stream ended within two lifetimes"
+    inventory, keytab = control_machine_in_the_realm
+    subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
+    web = requests.Session()
+    web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
+    reader = LakeReader(base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(inventory))
+    assert_stream_in_lake_once(stream, EXPIRY_PORT, config, 900, reader)
+    assert restarts(MASTER, LAKE_WRITER) == restarts_before, "the lake writer was restarted"
+    print(
+        f"[lab] {events} events over {time.monotonic() - started:.0f} s, tickets live {lifetime} s"
+    )
