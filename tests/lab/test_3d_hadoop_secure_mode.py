@@ -257,7 +257,7 @@ def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
     secure_hadoop, control_machine_in_the_realm
 ):
     lifetime = lab_ticket_lifetime_s()
-    events = int(EXPIRY_RATE * lifetime * 2.5)
+    events = int(EXPIRY_RATE * lifetime * 2.2)
     restarts_before = restarts(MASTER, LAKE_WRITER)
     config = stream_api_config(EXPIRY_PORT, EXPIRY_SEED, events, EXPIRY_RATE, EXPIRY_DAY)
     started = time.monotonic()
