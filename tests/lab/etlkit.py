@@ -40,10 +40,12 @@ def task(api, source: str, run_id: str, task_id: str) -> dict:
 
 
 def stored_outputs(days: list[str]) -> list[dict]:
-    """Every row the destinations hold for `days` (Spark in local mode on the worker)."""
+    """Every row the destinations hold for `days` (Spark in local mode on the worker, as the
+    ETL's user: the late area it reads is closed to users outside the services' group)."""
     copy_job(WORKER, "etl_outputs.py", OUTPUTS_JOB)
     command = (
-        "PYTHONPATH=/opt/bdp/etl/lib spark-submit --master 'local[2]' --deploy-mode client"
+        "runuser -u airflow -- env PYTHONPATH=/opt/bdp/etl/lib"
+        " spark-submit --master 'local[2]' --deploy-mode client"
         " --jars '/opt/bdp/mariadb-jdbc/jars/*.jar'"
         f" {OUTPUTS_JOB} --schemas /opt/bdp/etl/schemas --stores /etc/bdp/etl/stores.json"
         f" --days {','.join(days)} > /var/tmp/etl-outputs.jsonl 2> /var/tmp/etl-outputs.log"
