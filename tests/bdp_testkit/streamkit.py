@@ -82,9 +82,12 @@ def files(port: int, api: dict[str, Any], topic: str, dlq: str) -> dict[str, str
 
 
 def prepare_command(port: int) -> str:
-    """Fresh state for a stream on `port`; the collector config gets the brokers' addresses."""
+    """Fresh state for a stream on `port`, with no process left of an interrupted one (an old
+    API would keep the port, with another token); the collector config gets the brokers'
+    addresses."""
     return (
         f"{WORK_DIR_COMMAND} && cd {WORK}"
+        f" && {{ pkill -f -- '--config (api|collector)-{port}.json' || true; }}"
         f" && rm -f api-{port}.state.json cursor-{port}.json"
         f' && sed -i "s|@B@|{BOOTSTRAP}|" collector-{port}.json'
     )
