@@ -40,8 +40,11 @@ def spnego_auth(principal: str, keytab: str) -> requests.auth.AuthBase:
 
 
 def session(settings: Settings) -> requests.Session:
-    """A session that authenticates as the settings say."""
+    """A session that authenticates as the settings say. The cluster's APIs are on the
+    private network and trust the platform CA: the environment's proxies and CA bundle do not
+    apply (requests lets REQUESTS_CA_BUNDLE override a session's own CA file)."""
     http = requests.Session()
+    http.trust_env = False
     kerberos = settings.raw.get("kerberos")
     if kerberos:
         http.auth = spnego_auth(kerberos["principal"], kerberos["keytab"])

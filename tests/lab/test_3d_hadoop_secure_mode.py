@@ -268,6 +268,8 @@ def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
     subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
     web = requests.Session()
     web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
+    # Else REQUESTS_CA_BUNDLE, where set, replaces the session's CA file (requests 2.x).
+    web.trust_env = False
     reader = LakeReader(base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(inventory))
     assert_stream_in_lake_once(stream, EXPIRY_PORT, config, 900, reader)
     assert restarts(MASTER, LAKE_WRITER) == restarts_before, "the lake writer was restarted"

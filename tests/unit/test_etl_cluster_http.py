@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bdp_dags import submit, webhdfs
+from bdp_dags import cluster_http, submit, webhdfs
 from bdp_dags.settings import EtlError, Settings
 from bdp_testkit.helpers import REPO
 
@@ -127,3 +127,23 @@ def test_secure_mode_logs_spark_submit_in_from_the_keytab(settings_file_data):
         Settings(settings_file_data), "game", date(2026, 11, 1), "r", 1
     )
     assert "--principal" not in simple and "--keytab" not in simple
+
+
+def test_secure_mode_verifies_with_the_platform_ca_whatever_the_environment_says(
+    settings_file_data, monkeypatch
+):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+    monkeypatch.setattr(cluster_http, "spnego_auth", lambda principal, keytab: None)
+    secure = Settings(
+        {
+            **settings_file_data,
+            "kerberos": {"principal": "etl/h@R", "keytab": "/k"},
+            "ca_file": "/etc/bdp/tls/platform-ca.crt",
+        }
+    )
+    url = "https://spark-master-01:9871/webhdfs/v1/lake"
+    with cluster_http.session(secure) as http:
+        used = http.merge_environment_settings(url, {}, None, None, None)
+    assert used["verify"] == secure["ca_file"]
+    assert used["proxies"] == {}

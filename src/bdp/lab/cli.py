@@ -49,6 +49,7 @@ def _start_services(lab: Lab, mirror_dir: Path) -> None:
 
 
 def _boot(lab: Lab, hosts: tuple[LabHost, ...]) -> None:
+    machines.remove_orphan_bridge_ports(lab.settings, lab.hosts)
     for host in hosts:
         machines.boot(lab.settings, host)
     say(f"booting {len(hosts)} host(s); waiting for SSH")

@@ -232,6 +232,20 @@ def _bridge_port(settings: LabSettings, host: LabHost) -> str:
     raise BdpError(f"lab host {host.name}: no bridge port with ifindex {peer_index}")
 
 
+def remove_orphan_bridge_ports(settings: LabSettings, hosts: tuple[LabHost, ...]) -> None:
+    """Delete the bridge's veths that belong to no running host. A control machine restored
+    from a snapshot keeps the veths of containers that no longer run, and nspawn then fails
+    to create a booting host's pair ("File exists")."""
+    ports_dir = Path(f"/sys/class/net/{settings.bridge}/brif")
+    if not ports_dir.is_dir():
+        return
+    in_use = {_bridge_port(settings, h) for h in hosts if nspawn_pid(settings, h) is not None}
+    for port in sorted(p.name for p in ports_dir.iterdir()):
+        if port not in in_use:
+            run(["ip", "link", "delete", "dev", port])
+            say(f"removed bridge port {port}, left by a host that no longer runs")
+
+
 def set_isolated(settings: LabSettings, host: LabHost, isolated: bool) -> None:
     port = _bridge_port(settings, host)
     run(["ip", "link", "set", "dev", port, "down" if isolated else "up"])
