@@ -22,7 +22,7 @@ export ANSIBLE_CONFIG := $(abspath ansible/ansible.cfg)
 # Prometheus console pages in a real browser; gcc and libkrb5-dev: the control venv and the
 # mirror build gssapi, which PyPI carries only as source, so they come before the venv;
 # krb5-user: kinit, for the bdp commands against a secure cluster).
-CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 \
+CONTROL_PACKAGES := systemd-container debootstrap apt-cacher-ng openssh-client iproute2 tcpdump \
                     util-linux maven chromium gcc libkrb5-dev krb5-user
 
 .PHONY: help setup control-packages lock mirror lab-up lab-down lab-status deploy health demo \

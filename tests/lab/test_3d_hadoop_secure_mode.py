@@ -1,26 +1,31 @@
 """HDFS, YARN and the Spark History Server in secure mode (bdp_hadoop_secure_mode): Kerberos on
 every RPC, SASL-protected block transfers, HTTPS-only web UIs behind SPNEGO; the lake writer
 logging in from its keytab and writing across ticket expiries; `bdp ingest status` from the
-control machine with an operator's ticket. The module turns secure mode on for the lab's
-Hadoop and lake writer and, at its end, back off (not every client of the platform
+control machine with an operator's ticket; the daily ETL from its keytab; a capture on the
+lab bridge that finds no event in clear text. The module turns secure mode on for the lab's
+Hadoop, lake writer and ETL and, at its end, back off (not every client of the platform
 authenticates yet), so it runs with the slow drills."""
 
 import base64
 import json
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import time
 
 import pytest
 import requests
 import yaml
+from capturekit import segments_by_port
 
 from bdp.sources import platform_sources
 from bdp_runtime.spnego import Negotiator
 from bdp_testkit.helpers import REPO, run_playbook, run_tool
 from labkit import (
     HOSTS,
+    LAB,
     PLATFORM_CA,
     LakeReader,
     assert_stream_in_lake_once,
@@ -36,6 +41,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 REALM = "BDP.INTERNAL"
 KDC = "airflow-redis-01"
 EXPIRY_PORT, EXPIRY_SEED, EXPIRY_DAY, EXPIRY_RATE = 8788, 9108, "2026-11-26", 1.0
+CAPTURE_PORT, CAPTURE_SEED, CAPTURE_DAY, CAPTURE_EVENTS = 8789, 9109, "2026-11-27", 600
+ETL_DAY = "2026-11-01"  # a day the lab's own stream completed
 MASTER, WORKER, FOREIGN = "spark-master-01", "spark-worker-01", "de-kafka-cluster-1"
 CA = "/etc/bdp/tls/platform-ca.crt"
 KEYTABS = "/etc/security/keytabs"
@@ -71,11 +78,12 @@ def deploy_hadoop(secure: bool) -> None:
     """Switch the whole cluster at once, as the role's README says: a secure NameNode and
     simple DataNodes cannot talk, so a one-at-a-time restart would stop at its first gate.
     The lake writer stops first, so its files (event log included) are closed, not left open,
-    and starts again, in the same mode, once its play has passed its health gates."""
+    and starts again, in the same mode, once its play has passed its health gates. The ETL's
+    settings follow (its spark-submit logs in from its keytab)."""
     on_host(MASTER, f"systemctl stop {LAKE_WRITER}")
     for host in HADOOP_HOSTS:
         on_host(host, f"systemctl stop {HADOOP_UNITS} 2>/dev/null || true")
-    for playbook in ("ansible/hadoop.yml", "ansible/lake_writer.yml"):
+    for playbook in ("ansible/hadoop.yml", "ansible/lake_writer.yml", "ansible/etl.yml"):
         result = run_playbook(
             "-i", "inventories/lab", playbook,
             "-e", json.dumps({"bdp_hadoop_secure_mode": secure}),
@@ -253,6 +261,18 @@ class Negotiate(requests.auth.AuthBase):
         return request
 
 
+def secure_lake_reader(realm_client: tuple) -> LakeReader:
+    """The lake through WebHDFS over HTTPS, as the outsider (with a fresh ticket): labkit's
+    checks read what any principal may, and `bdp ingest status` reads with the same ticket."""
+    inventory, keytab = realm_client
+    subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
+    web = requests.Session()
+    web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
+    # Else REQUESTS_CA_BUNDLE, where set, replaces the session's CA file (requests 2.x).
+    web.trust_env = False
+    return LakeReader(base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(inventory))
+
+
 def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
     secure_hadoop, control_machine_in_the_realm
 ):
@@ -264,15 +284,58 @@ def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
     stream = start_stream(EXPIRY_PORT, config, "game.events", "game.dlq")
     stream.wait(timeout=events / EXPIRY_RATE + 900)
     assert time.monotonic() - started > 2 * lifetime, "the stream ended within two lifetimes"
-    inventory, keytab = control_machine_in_the_realm
-    subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
-    web = requests.Session()
-    web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
-    # Else REQUESTS_CA_BUNDLE, where set, replaces the session's CA file (requests 2.x).
-    web.trust_env = False
-    reader = LakeReader(base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(inventory))
-    assert_stream_in_lake_once(stream, EXPIRY_PORT, config, 900, reader)
+    assert_stream_in_lake_once(
+        stream, EXPIRY_PORT, config, 900, secure_lake_reader(control_machine_in_the_realm)
+    )
     assert restarts(MASTER, LAKE_WRITER) == restarts_before, "the lake writer was restarted"
     print(
         f"[lab] {events} events over {time.monotonic() - started:.0f} s, tickets live {lifetime} s"
     )
+
+
+# Accounts of the simulated game events ("player0293"): payload that must never cross the
+# bridge readable.
+ACCOUNT = re.compile(rb"player\d{4}")
+# Traffic that is not the platform's own: SSH, the simulated event API (an outside source,
+# plain HTTP in the lab), and the lab's apt proxy and artifact server.
+NOT_THE_PLATFORMS = (
+    22,
+    yaml.safe_load((REPO / "ansible/group_vars/all/monitoring.yml").read_text())[
+        "bdp_metrics_targets"
+    ]["event_api"]["port"],
+    LAB.settings.apt_proxy_port,
+    LAB.settings.artifact_port,
+)
+KAFKA_TLS_PORT, DATANODE_TRANSFER_PORT = 9092, 9866
+
+
+def test_a_capture_during_ingest_and_the_etl_finds_no_event_in_clear_text(
+    secure_hadoop, control_machine_in_the_realm, tmp_path
+):
+    """Every hop of the data path is encrypted: collector to Kafka, Kafka to the lake writer,
+    the lake writer and the ETL to HDFS, the ETL's shuffles, and its writes to the warehouse
+    and Cassandra. A capture on the lab bridge holds no account name of the events."""
+    pcap = tmp_path / "bridge.pcap"
+    excluded = " and ".join(f"not port {port}" for port in NOT_THE_PLATFORMS)
+    tcpdump = subprocess.Popen(
+        ["tcpdump", "-i", LAB.settings.bridge, "-s", "0", "-U", "-w", str(pcap),
+         f"tcp and {excluded}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(2)
+        config = stream_api_config(CAPTURE_PORT, CAPTURE_SEED, CAPTURE_EVENTS, 0, CAPTURE_DAY)
+        stream = start_stream(CAPTURE_PORT, config, "game.events", "game.dlq")
+        assert_stream_in_lake_once(
+            stream, CAPTURE_PORT, config, 900, secure_lake_reader(control_machine_in_the_realm)
+        )
+        etl = run_tool("bdp", "etl", "run", "--date", ETL_DAY, "--source", "game")
+        assert etl.returncode == 0, etl.stdout[-3000:] + etl.stderr[-3000:]
+    finally:
+        tcpdump.send_signal(signal.SIGINT)
+        _, errors = tcpdump.communicate(timeout=60)
+    captured = pcap.read_bytes()
+    ports = segments_by_port(captured)
+    assert {KAFKA_TLS_PORT, DATANODE_TRANSFER_PORT} <= set(ports), (ports, errors[-500:])
+    assert segments_by_port(captured, ACCOUNT) == {}, "event payload in clear text, by port"
+    print(f"[lab] bridge capture: {len(captured)} bytes; data segments by port {dict(ports)}")
