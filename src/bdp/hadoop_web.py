@@ -25,7 +25,11 @@ from bdp_runtime.spnego import Negotiator, SpnegoError
 
 TIMEOUT_S = 10
 # Which inventory group runs each kind of endpoint (the keys of bdp_hadoop_web_ports).
-GROUPS = {"namenode": "hdfs_namenode", "resourcemanager": "yarn_resourcemanager"}
+GROUPS = {
+    "namenode": "hdfs_namenode",
+    "resourcemanager": "yarn_resourcemanager",
+    "spark_history": "spark_history",
+}
 
 
 @dataclass(frozen=True)

@@ -51,15 +51,15 @@ OUTSIDER_KEYTAB = f"{KEYTABS}/outsider.keytab"
 # An analyst: a principal of the realm that is no platform service, so not in group hadoop.
 ANALYST = f"analyst/{MASTER}"
 ANALYST_KEYTAB = f"{KEYTABS}/analyst.keytab"
-# Every web endpoint of Hadoop's secure cluster. The Spark History Server's UI is not among
-# them: Spark 4's UI takes only Jakarta servlet filters, and Hadoop's SPNEGO filter is a javax
-# one (docs/security.md lists the gap).
+HISTORY_API = f"https://{MASTER}:18480/api/v1"
+# Every web endpoint of Hadoop's secure cluster and the Spark History Server.
 SECURE_ENDPOINTS = {
     "NameNode WebHDFS": f"https://{MASTER}:9871/webhdfs/v1/lake?op=LISTSTATUS",
     "NameNode UI": f"https://{MASTER}:9871/jmx",
     "DataNode UI": f"https://{WORKER}:9865/jmx",
     "ResourceManager REST": f"https://{MASTER}:8090/ws/v1/cluster/info",
     "NodeManager REST": f"https://{WORKER}:8044/ws/v1/node/info",
+    "Spark History REST": f"{HISTORY_API}/applications",
 }
 CLEAR_ENDPOINTS = [
     f"http://{MASTER}:9870/jmx",
@@ -115,13 +115,18 @@ def secure_hadoop():
 
 def http_status(host: str, url: str, *, negotiate: bool = False, ccache: str = "") -> str:
     """The HTTP status curl gets on `host` ("000": no connection), with SPNEGO if asked."""
+    return http_get(host, url, negotiate=negotiate, ccache=ccache)[0]
+
+
+def http_get(host: str, url: str, *, negotiate: bool = False, ccache: str = "") -> tuple[str, str]:
+    """(HTTP status, body) of a GET with curl on `host`, with SPNEGO if asked."""
     auth = "--negotiate -u : " if negotiate else ""
     env = f"KRB5CCNAME={ccache} " if ccache else ""
     command = (
-        f"{env}curl -s -o /dev/null -w '%{{http_code}}' --max-time 20 --cacert {CA} "
-        f"{auth}{shlex.quote(url)}"
+        f"{env}curl -s -w '\\n%{{http_code}}' --max-time 20 --cacert {CA} {auth}{shlex.quote(url)}"
     )
-    return shell_stdout(on_host(host, command, check=False)).strip()
+    body, _, status = shell_stdout(on_host(host, command, check=False)).rpartition("\n")
+    return status.strip(), body
 
 
 def as_hdfs(command: str, *, check: bool = True) -> str:
@@ -138,6 +143,18 @@ def test_anonymous_requests_to_every_web_endpoint_are_refused(secure_hadoop):
 
 def test_the_clear_text_web_ports_are_closed(secure_hadoop):
     assert [http_status(FOREIGN, url) for url in CLEAR_ENDPOINTS] == ["000"] * len(CLEAR_ENDPOINTS)
+
+
+def test_the_history_servers_clear_text_port_only_redirects_to_https(secure_hadoop):
+    headers = shell_stdout(
+        on_host(
+            FOREIGN,
+            f"curl -s -D - -o /dev/null --max-time 20 http://{MASTER}:18080/api/v1/applications",
+        )
+    )
+    status, location = headers.split()[1], re.search(r"(?im)^location: *(\S+)", headers)
+    assert status in {"301", "302", "303", "307", "308"}, headers
+    assert location and location.group(1).startswith(f"https://{MASTER}:18480/"), headers
 
 
 def test_a_principal_with_a_ticket_passes_spnego(secure_hadoop):
@@ -197,6 +214,34 @@ def test_an_analyst_reads_curated_outputs_only_and_cannot_touch_raw_events(secur
         output = as_analyst(attempt)
         assert "rc=0" not in output.splitlines()[0], (attempt, output)
         assert "Permission denied: user=analyst" in output, (attempt, output[-2000:])
+
+
+def test_the_history_server_shows_an_application_to_its_user_and_admins_only(secure_hadoop):
+    """The lake writer (user spark) in the History Server: the NameNode's principal (hdfs, an
+    admin) sees it, the analyst is refused."""
+    admin = "FILE:/tmp/krb5cc_test_history_admin"
+    on_host(MASTER, f"kinit -c {admin} -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}")
+    analyst = "FILE:/tmp/krb5cc_test_history_analyst"
+    on_host(MASTER, f"kinit -c {analyst} -kt {ANALYST_KEYTAB} {ANALYST}")
+
+    def lake_writer_app() -> str | None:
+        status, body = http_get(
+            MASTER, f"{HISTORY_API}/applications?status=running", negotiate=True, ccache=admin
+        )
+        apps = (
+            [app["id"] for app in json.loads(body) if app["name"] == LAKE_WRITER]
+            if status == "200"
+            else []
+        )
+        return apps[0] if apps else None
+
+    deadline = time.monotonic() + 120
+    while (app := lake_writer_app()) is None:
+        assert time.monotonic() < deadline, "the History Server does not list the lake writer"
+        time.sleep(5)
+    environment = f"{HISTORY_API}/applications/{app}/environment"
+    assert http_status(MASTER, environment, negotiate=True, ccache=admin) == "200"
+    assert http_status(MASTER, environment, negotiate=True, ccache=analyst) == "403"
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ CASSANDRA_HOSTS = ["spark-worker-01", "spark-worker-02", "spark-worker-03"]
 # Where each TLS service listens, and the openssl s_client option its protocol needs.
 ENDPOINTS = (
     [(host, 9092, "") for host in KAFKA_HOSTS]
+    + [(host, 2514, "") for host in KAFKA_HOSTS]  # the log aggregators' RELP listener
     + [(host, 9042, "") for host in CASSANDRA_HOSTS]
     + [(host, 9200, "") for host in OPENSEARCH_HOSTS]
     + [

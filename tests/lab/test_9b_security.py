@@ -26,6 +26,9 @@ Clear-text access, where each refusal is tested (every certificate is from the p
   test_clients_without_tls_are_refused and
   test_internode_port_refuses_hosts_without_a_node_certificate.
 - OpenSearch: HTTPS and transport TLS only (the node's configuration).
+- The log forwarders' relay hop to the aggregators (RELP, 2514): mutual TLS, and only a log
+  shipper's certificate is let in: clear text, no client certificate and another service's
+  certificate below.
 
 Known gaps: services the platform leaves open by design today. They are listed here rather
 than tested, because a test would have to assert that they accept anyone:
@@ -37,7 +40,6 @@ than tested, because a test would have to assert that they accept anyone:
 - The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs.
 - Cassandra's JMX port (7199) listens on loopback only, without a password. Mutual TLS on its
   internode port (7000) accepts any certificate of the platform CA (docs/security.md).
-- The log forwarders' RELP hop to the aggregators (2514) is not TLS.
 - Airflow's api-server (8080), Prometheus (9090) and Alertmanager (9093) serve HTTP; their
   logins are checked below.
 - The collectors' /status and /metrics endpoints (8711-8714) and the metrics exporters (node
@@ -48,6 +50,9 @@ than tested, because a test would have to assert that they accept anyone:
 """
 
 import datetime
+import shlex
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -86,6 +91,7 @@ from labkit import (
     HOSTS,
     MASTER,
     OPENSEARCH_HOSTS,
+    PLATFORM_CA,
     WEBHDFS,
     ansible,
     hdfs_files,
@@ -93,6 +99,7 @@ from labkit import (
     on_host,
     opensearch,
     redis_inline_ping,
+    shell_stdout,
     stage,
     webhdfs_session,
 )
@@ -148,6 +155,58 @@ def redis_without_auth() -> None:
 def redis_without_tls() -> None:
     answer = redis_inline_ping(tls=False)
     assert b"PONG" not in answer and b"NOAUTH" not in answer, answer
+
+
+LOG_AGGREGATOR, LOG_FORWARDER, RELAY_PORT = "de-kafka-cluster-1", "spark-worker-01", 2514
+RELP_DATA = "relp_version=0\nrelp_software=bdp-security-test\ncommands=syslog"
+RELP_OPEN = f"1 open {len(RELP_DATA)} {RELP_DATA}\n"
+
+
+def relp_open_answer(tls: bool = True) -> bytes:
+    """What the log aggregator's relay port answers a RELP session's open command sent from
+    the control machine, without a client certificate (or in clear text)."""
+    address = HOSTS[LOG_AGGREGATOR].address
+    with socket.create_connection((address, RELAY_PORT), timeout=10) as raw:
+        try:
+            if not tls:
+                raw.sendall(RELP_OPEN.encode())
+                return raw.recv(256)
+            context = ssl.create_default_context(cafile=str(PLATFORM_CA))
+            with context.wrap_socket(raw, server_hostname=LOG_AGGREGATOR) as secure:
+                secure.sendall(RELP_OPEN.encode())
+                return secure.recv(256)
+        except (ConnectionResetError, ssl.SSLError, TimeoutError):
+            return b""
+
+
+def relp_open_answer_with(host: str, certificate: str, key: str) -> str:
+    """What the relay port answers a RELP open command from `host`, over TLS with `certificate`."""
+    command = (
+        f"printf {shlex.quote(RELP_OPEN)} | timeout 15 openssl s_client -quiet "
+        f"-connect {HOSTS[LOG_AGGREGATOR].address}:{RELAY_PORT} "
+        f"-CAfile /etc/bdp/tls/platform-ca.crt -cert {certificate} -key {key} 2>&1"
+    )
+    return shell_stdout(on_host(host, command, check=False))
+
+
+def log_relay_without_tls() -> None:
+    assert b" rsp " not in relp_open_answer(tls=False)
+
+
+def log_relay_without_a_client_certificate() -> None:
+    assert b" rsp " not in relp_open_answer()
+
+
+def log_relay_with_another_services_certificate() -> None:
+    """Redis' certificate is the platform CA's too, but not a log shipper's; a forwarder's own
+    certificate opens a session (so the refusal is the certificate's, not the command's)."""
+    refused = relp_open_answer_with(
+        "airflow-redis-01", "/etc/redis/tls/redis.crt", "/etc/redis/tls/redis.key"
+    )
+    assert " rsp " not in refused, refused
+    shipper = "/etc/bdp/tls/log-shipping/shipper"
+    accepted = relp_open_answer_with(LOG_FORWARDER, f"{shipper}.crt", f"{shipper}.key")
+    assert "1 rsp " in accepted, accepted
 
 
 def forged_token() -> str:
@@ -221,6 +280,9 @@ REFUSALS: dict[str, Callable[[], None]] = {
         airflow_log_server_without_token, MASTER, 8794
     ),
     "collectors: event API without the token": event_api_without_token,
+    "log relay: RELP in clear text": log_relay_without_tls,
+    "log relay: TLS without a client certificate": log_relay_without_a_client_certificate,
+    "log relay: another service's certificate": log_relay_with_another_services_certificate,
     "opensearch: REST API without credentials": opensearch_without_credentials,
     "prometheus: HTTP API without the password": partial(
         monitoring_without_credentials, f"{PROMETHEUS}/api/v1/status/buildinfo"

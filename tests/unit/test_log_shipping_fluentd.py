@@ -199,11 +199,18 @@ def test_every_variant_is_balanced_and_marked_as_managed(rendered):
         parse_fluentd(rendered[variant])  # raises on unbalanced or duplicated keys
 
 
-def test_one_forward_input_on_the_hosts_address(config):
-    forward = config.only("source", **{"@type": "forward"})
-    assert forward.params["port"] == str(DEFAULTS["log_shipping_forward_port"]) == "24224"
-    assert forward.params["bind"] == "10.0.0.21"
-    assert forward.params["@label"] == "@CONTRACT"
+def test_local_services_forward_on_loopback_and_forwarders_relay_over_tls(config):
+    local = config.only("source", **{"@id": "in_forward"})
+    assert local.params["port"] == str(DEFAULTS["log_shipping_forward_port"]) == "24224"
+    assert local.params["bind"] == "127.0.0.1"
+    assert local.params["@label"] == "@CONTRACT"
+    relay = config.only("source", **{"@id": "in_relay"})
+    assert relay.params["bind"] == "10.0.0.21"
+    assert relay.params["port"] == str(DEFAULTS["log_shipping_relay_port"])
+    assert relay.params["@label"] == "@CONTRACT"
+    tls = relay.only("transport", **{"client_cert_auth": "true"})
+    assert tls.arg == "tls"
+    assert tls.params["cert_path"] == f"{DEFAULTS['log_shipping_tls_dir']}/shipper.crt"
 
 
 def test_one_tail_input_per_source_with_its_own_position_file(config):
@@ -383,9 +390,11 @@ def test_a_forwarder_sends_every_record_to_the_aggregators_only(rendered):
     assert out.params["require_ack_response"] == "true"
     servers = [(s.params["name"], s.params["host"], s.params["port"]) for s in out.find("server")]
     assert servers == [
-        (f"de-kafka-cluster-{i}", f"10.0.0.2{i}", str(DEFAULTS["log_shipping_forward_port"]))
+        (f"de-kafka-cluster-{i}", f"10.0.0.2{i}", str(DEFAULTS["log_shipping_relay_port"]))
         for i in (1, 2, 3)
     ]
+    assert (out.params["transport"], out.params["tls_verify_hostname"]) == ("tls", "true")
+    assert "in_relay" not in rendered["forwarder"]
     assert out.only("buffer").params["path"].startswith(f"{BUFFER_DIR}/")
     assert out.only("buffer").params["retry_forever"] == "true"
     assert "opensearch" not in rendered["forwarder"] and "kafka2" not in rendered["forwarder"]

@@ -92,7 +92,7 @@ def endpoints(inventory: Path) -> dict[str, str]:
     return {
         "HDFS NameNode": hadoop_web.endpoint(inventory, "namenode").url,
         "YARN ResourceManager": hadoop_web.endpoint(inventory, "resourcemanager").url,
-        "Spark History": f"http://{first('spark_history')}:18080",
+        "Spark History": hadoop_web.endpoint(inventory, "spark_history").url,
         "Airflow": f"http://{first('airflow_scheduler')}:8080",
         "OpenSearch": f"https://{first('opensearch_coordinator')}:9200",
     }
