@@ -14,6 +14,7 @@ import java.security.Principal;
 import java.security.PrivilegedActionException;
 import java.security.PrivilegedExceptionAction;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import javax.security.auth.Subject;
 import javax.security.auth.login.AppConfigurationEntry;
@@ -31,21 +32,36 @@ import org.ietf.jgss.Oid;
  * Jakarta servlet filters only (Hadoop's authentication filter is a javax one).
  *
  * <p>Parameters (spark.bdp.ui.SpnegoFilter.param.NAME): {@code principal}, the HTTP/host
- * principal the browser asks a ticket for, and {@code keytab}, its keys. A request without a
- * valid ticket gets 401 and a Negotiate challenge; an authenticated one goes on as the
- * principal's short name (its first component: analyst/host@REALM is analyst), which Spark's
- * ACLs (spark.acls.enable, spark.history.ui.acls.enable) then judge.
+ * principal the browser asks a ticket for; {@code keytab}, its keys; {@code users}, optional,
+ * the local user of each service principal's first component as Hadoop maps it
+ * ({@code nn=hdfs,rm=yarn}). A request without a valid ticket gets 401 and a Negotiate
+ * challenge; an authenticated one goes on as that user, or else as the principal's first
+ * component (analyst/host@REALM is analyst), which Spark's ACLs (spark.acls.enable,
+ * spark.history.ui.acls.enable) then judge.
  */
 public final class SpnegoFilter implements Filter {
   private static final String NEGOTIATE = "Negotiate";
   private static final Oid SPNEGO = oid("1.3.6.1.5.5.2");
+  // Clients send either SPNEGO tokens (browsers, curl) or bare Kerberos ones (GSSAPI clients
+  // such as Python's requests-gssapi and Ansible's uri module).
+  private static final Oid KERBEROS = oid("1.2.840.113554.1.2.2");
+  private static final System.Logger LOG = System.getLogger(SpnegoFilter.class.getName());
 
+  private final Map<String, String> users = new HashMap<>();
   private Subject server;
 
   @Override
   public void init(FilterConfig config) throws ServletException {
     String principal = required(config, "principal");
     String keytab = required(config, "keytab");
+    String mapping = config.getInitParameter("users");
+    for (String pair : mapping == null ? new String[0] : mapping.split(",")) {
+      String[] serviceAndUser = pair.trim().split("=", 2);
+      if (serviceAndUser.length != 2 || serviceAndUser[0].isEmpty() || serviceAndUser[1].isEmpty()) {
+        throw new ServletException("SPNEGO: parameter users: not service=user: " + pair);
+      }
+      users.put(serviceAndUser[0], serviceAndUser[1]);
+    }
     Configuration fromKeytab =
         new Configuration() {
           @Override
@@ -86,6 +102,10 @@ public final class SpnegoFilter implements Filter {
       byte[] token = Base64.getDecoder().decode(header.substring(10).trim());
       client = Subject.doAs(server, (PrivilegedExceptionAction<String>) () -> accept(token, response));
     } catch (PrivilegedActionException | IllegalArgumentException e) {
+      Throwable cause = e instanceof PrivilegedActionException ? e.getCause() : e;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "SPNEGO: refused a ticket from " + request.getRemoteAddr() + ": " + cause);
       refuse(response, "the Kerberos ticket was not accepted");
       return;
     }
@@ -93,7 +113,8 @@ public final class SpnegoFilter implements Filter {
       refuse(response, "SPNEGO needs another round, which browsers and curl do not send");
       return;
     }
-    String user = client.split("[/@]", 2)[0];
+    String service = client.split("[/@]", 2)[0];
+    String user = users.getOrDefault(service, service);
     chain.doFilter(new AuthenticatedRequest(request, user), response);
   }
 
@@ -101,7 +122,10 @@ public final class SpnegoFilter implements Filter {
     GSSManager manager = GSSManager.getInstance();
     GSSCredential credential =
         manager.createCredential(
-            null, GSSCredential.INDEFINITE_LIFETIME, SPNEGO, GSSCredential.ACCEPT_ONLY);
+            null,
+            GSSCredential.INDEFINITE_LIFETIME,
+            new Oid[] {SPNEGO, KERBEROS},
+            GSSCredential.ACCEPT_ONLY);
     GSSContext context = manager.createContext(credential);
     try {
       byte[] reply = context.acceptSecContext(token, 0, token.length);
