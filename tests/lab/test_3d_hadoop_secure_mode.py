@@ -14,6 +14,8 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
@@ -244,20 +246,46 @@ def test_the_history_server_shows_an_application_to_its_user_and_admins_only(sec
     assert http_status(MASTER, environment, negotiate=True, ccache=analyst) == "403"
 
 
+def test_the_lake_writers_ui_is_reached_through_the_resourcemanagers_proxy_only(secure_hadoop):
+    """Its driver's UI sends other hosts to the ResourceManager's web proxy, which asks for a
+    ticket; through it, an admin sees the application and the analyst is refused by Spark's
+    ACLs."""
+    headers = shell_stdout(
+        on_host(FOREIGN, f"curl -s -D - -o /dev/null --max-time 20 http://{MASTER}:4040/jobs/")
+    )
+    proxied = re.search(r"(?im)^location: *(https://\S+/redirect/(application_\w+)/)", headers)
+    assert proxied, headers
+    assert proxied.group(1).startswith(f"https://{MASTER}:8090/"), headers
+    jobs = f"https://{MASTER}:8090/proxy/{proxied.group(2)}/jobs/"
+    assert http_status(FOREIGN, jobs) == "401"
+    admin, analyst = "FILE:/tmp/krb5cc_test_proxy_admin", "FILE:/tmp/krb5cc_test_proxy_analyst"
+    on_host(MASTER, f"kinit -c {admin} -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}")
+    on_host(MASTER, f"kinit -c {analyst} -kt {ANALYST_KEYTAB} {ANALYST}")
+    assert http_status(MASTER, jobs, negotiate=True, ccache=admin) == "200"
+    assert http_status(MASTER, jobs, negotiate=True, ccache=analyst) == "403"
+
+
+class RealmClient(NamedTuple):
+    inventory: Path  # a copy of the lab inventory that declares secure mode
+    outsider_keytab: Path  # a principal of the realm that is no platform service
+    oracle_keytab: Path  # the NameNode's (hdfs), for the tests' own reads of raw events
+
+
+def fetch_keytab(path: str, dest: Path) -> Path:
+    dest.write_bytes(base64.b64decode(shell_stdout(on_host(MASTER, f"base64 -w0 {path}")).strip()))
+    return dest
+
+
 @pytest.fixture
-def control_machine_in_the_realm(tmp_path, monkeypatch):
+def control_machine_in_the_realm(tmp_path, monkeypatch) -> RealmClient:
     """The control machine as a client of the lab's realm, as an operator's would be: a
-    krb5.conf naming the KDC, the outsider's keytab to kinit with, an empty ticket cache, and
-    a copy of the lab inventory that declares secure mode, as a secure site's would."""
+    krb5.conf naming the KDC, keytabs to kinit with, an empty ticket cache, and a copy of the
+    lab inventory that declares secure mode, as a secure site's would."""
     conf = tmp_path / "krb5.conf"
     conf.write_text(
         f"[libdefaults]\n  default_realm = {REALM}\n  dns_lookup_kdc = false\n  rdns = false\n"
         f"  dns_canonicalize_hostname = false\n  udp_preference_limit = 1\n"
         f"[realms]\n  {REALM} = {{\n    kdc = {HOSTS[KDC].address}\n  }}\n"
-    )
-    keytab = tmp_path / "outsider.keytab"
-    keytab.write_bytes(
-        base64.b64decode(shell_stdout(on_host(MASTER, f"base64 -w0 {OUTSIDER_KEYTAB}")).strip())
     )
     inventory = tmp_path / "lab"
     shutil.copytree(REPO / "inventories" / "lab", inventory)
@@ -268,13 +296,17 @@ def control_machine_in_the_realm(tmp_path, monkeypatch):
     monkeypatch.setenv("KRB5_CONFIG", str(conf))
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'ccache'}")
     monkeypatch.setenv("BDP_CA_FILE", str(PLATFORM_CA))
-    return inventory, keytab
+    return RealmClient(
+        inventory,
+        fetch_keytab(OUTSIDER_KEYTAB, tmp_path / "outsider.keytab"),
+        fetch_keytab(f"{KEYTABS}/hdfs-namenode.keytab", tmp_path / "hdfs.keytab"),
+    )
 
 
 def test_bdp_ingest_status_asks_for_a_ticket_then_reads_the_lake_with_it(
     secure_hadoop, control_machine_in_the_realm
 ):
-    inventory, keytab = control_machine_in_the_realm
+    inventory, keytab, _ = control_machine_in_the_realm
     status = ("bdp", "ingest", "status", "--json", "-i", str(inventory))
     refused = run_tool(*status)
     assert refused.returncode != 0, refused.stdout
@@ -306,16 +338,18 @@ class Negotiate(requests.auth.AuthBase):
         return request
 
 
-def secure_lake_reader(realm_client: tuple) -> LakeReader:
-    """The lake through WebHDFS over HTTPS, as the outsider (with a fresh ticket): labkit's
-    checks read what any principal may, and `bdp ingest status` reads with the same ticket."""
-    inventory, keytab = realm_client
-    subprocess.run(["kinit", "-kt", str(keytab), f"{OUTSIDER}@{REALM}"], check=True)
+def secure_lake_reader(client: RealmClient) -> LakeReader:
+    """The lake through WebHDFS over HTTPS with a fresh ticket of the NameNode's principal
+    (raw events are closed to principals outside group hadoop); `bdp ingest status` reads
+    with the same ticket."""
+    subprocess.run(["kinit", "-kt", str(client.oracle_keytab), f"nn/{MASTER}@{REALM}"], check=True)
     web = requests.Session()
     web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
     # Else REQUESTS_CA_BUNDLE, where set, replaces the session's CA file (requests 2.x).
     web.trust_env = False
-    return LakeReader(base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(inventory))
+    return LakeReader(
+        base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(client.inventory)
+    )
 
 
 def test_the_lake_writer_writes_every_event_across_two_ticket_lifetimes(
