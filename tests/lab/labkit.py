@@ -226,11 +226,20 @@ def write_on_host(host: str, dest: str, content: str | bytes, mode: str = "0644"
     assert result.returncode == 0, f"{host}: writing {dest}: {result.stderr.decode()[-2000:]}"
 
 
-AIRFLOW_API = f"http://{HOSTS[MASTER].address}:8080"
+AIRFLOW_API = f"https://{HOSTS[MASTER].address}:8080"
+
+
+def airflow_client() -> requests.Session:
+    """A session of the lab's Airflow REST API over HTTPS, verified with the platform CA, not
+    logged in."""
+    session = requests.Session()
+    session.verify = str(PLATFORM_CA)
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE, where set, replaces the CA file
+    return session
 
 
 def airflow_token(password: str) -> requests.Response:
-    return requests.post(
+    return airflow_client().post(
         f"{AIRFLOW_API}/auth/token", json={"username": "admin", "password": password}, timeout=30
     )
 
@@ -239,7 +248,7 @@ def airflow_session() -> requests.Session:
     """A session of the lab's Airflow REST API, logged in as its admin."""
     answer = airflow_token(lab_secret("vault_airflow_admin_password"))
     assert answer.status_code in (200, 201), answer.text
-    session = requests.Session()
+    session = airflow_client()
     session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
     return session
 

@@ -15,6 +15,8 @@ Unauthenticated access, where each refusal is tested:
   password below; what each of its users may do: test_5b_opensearch.py.
 
 Clear-text access, where each refusal is tested (every certificate is from the platform CA):
+- Airflow's api-server (UI, REST API, the workers' execution API) speaks HTTPS only: a
+  clear-text request below.
 - Redis speaks TLS only: a clear-text PING below, and test_6_stores_postgres_redis.py,
   test_redis_speaks_tls_only.
 - PostgreSQL lets the Airflow hosts in over TLS only: test_6_stores_postgres_redis.py,
@@ -37,11 +39,14 @@ than tested, because a test would have to assert that they accept anyone:
   (8042) web UIs and REST APIs take anonymous requests, WebHDFS included, which acts as the
   user named in `user.name`, or as hadoop.http.staticuser.user (hdfs, the HDFS superuser)
   without one (roles/hadoop/templates/core-site.xml.j2).
-- The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs.
+- The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs in
+  simple mode. Secure mode (bdp_hadoop_secure_mode) closes this and the line above:
+  test_3d_hadoop_secure_mode.py.
 - Cassandra's JMX port (7199) listens on loopback only, without a password. Mutual TLS on its
   internode port (7000) accepts any certificate of the platform CA (docs/security.md).
-- Airflow's api-server (8080), Prometheus (9090) and Alertmanager (9093) serve HTTP; their
-  logins are checked below.
+- Prometheus (9090) and Alertmanager (9093) serve HTTP; their logins are checked below. So
+  do the Airflow workers' and triggerer's log servers (8793, 8794), which take only the
+  api-server's JWTs (checked below) but send task logs in clear text.
 - The collectors' /status and /metrics endpoints (8711-8714) and the metrics exporters (node
   exporter 9100 on every host, the JMX exporter agents 7101-7107 of the JVM services, the
   MySQL, PostgreSQL and Redis exporters 9104, 9187, 9121, the platform exporter 9188):
@@ -93,6 +98,7 @@ from labkit import (
     OPENSEARCH_HOSTS,
     PLATFORM_CA,
     WEBHDFS,
+    airflow_client,
     ansible,
     hdfs_files,
     lab_secrets,
@@ -222,12 +228,17 @@ def forged_token() -> str:
     return jwt.encode(claims, "not-the-platform-secret", algorithm="HS512")
 
 
+def airflow_api_in_clear_text() -> None:
+    with pytest.raises(requests.ConnectionError):
+        requests.get(AIRFLOW_API.replace("https://", "http://") + "/api/v2/dags", timeout=30)
+
+
 def airflow_api_without_token() -> None:
     url = f"{AIRFLOW_API}/api/v2/dags"
-    anonymous = requests.get(url, timeout=30)
+    anonymous = airflow_client().get(url, timeout=30)
     assert (anonymous.status_code, anonymous.json()) == (401, {"detail": "Not authenticated"})
     forged = {"Authorization": f"Bearer {forged_token()}"}
-    answer = requests.get(url, headers=forged, timeout=30)
+    answer = airflow_client().get(url, headers=forged, timeout=30)
     assert (answer.status_code, answer.json()) == (403, {"detail": "Invalid JWT token"})
 
 
@@ -273,6 +284,7 @@ REFUSALS: dict[str, Callable[[], None]] = {
     "redis: PING without AUTH": redis_without_auth,
     "redis: PING without TLS": redis_without_tls,
     "airflow: REST API without a valid token": airflow_api_without_token,
+    "airflow: REST API in clear text": airflow_api_in_clear_text,
     "airflow: worker log server without a valid token": partial(
         airflow_log_server_without_token, AIRFLOW_WORKER, 8793
     ),

@@ -93,6 +93,6 @@ def endpoints(inventory: Path) -> dict[str, str]:
         "HDFS NameNode": hadoop_web.endpoint(inventory, "namenode").url,
         "YARN ResourceManager": hadoop_web.endpoint(inventory, "resourcemanager").url,
         "Spark History": hadoop_web.endpoint(inventory, "spark_history").url,
-        "Airflow": f"http://{first('airflow_scheduler')}:8080",
+        "Airflow": f"https://{first('airflow_scheduler')}:8080",
         "OpenSearch": f"https://{first('opensearch_coordinator')}:9200",
     }

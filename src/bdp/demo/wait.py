@@ -12,7 +12,7 @@ import requests
 from bdp.errors import BdpError
 from bdp.ingest import cli as ingest_cli
 from bdp.ingest.status import SourceStatus
-from bdp.inventory import addresses, listing
+from bdp.inventory import addresses, listing, platform_ca_file
 from bdp.lab.vault import lab_admin_password
 
 POLL_S = 15
@@ -82,7 +82,8 @@ class Airflow:
 
     def __init__(self, inventory: Path) -> None:
         host = addresses(listing(inventory), "airflow_scheduler", inventory)[0]
-        self.base = f"http://{host}:8080"
+        self.base = f"https://{host}:8080"
+        self.ca_file = str(platform_ca_file(inventory))
         password = os.environ.get("BDP_AIRFLOW_PASSWORD") or lab_admin_password(
             inventory, "admin", "vault_airflow_admin_password"
         )
@@ -95,7 +96,9 @@ class Airflow:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         sender = getattr(self, "session", requests)
         try:
-            answer = sender.request(method, f"{self.base}{path}", timeout=30, **kwargs)
+            answer = sender.request(
+                method, f"{self.base}{path}", timeout=30, verify=self.ca_file, **kwargs
+            )
         except requests.RequestException as exc:
             raise BdpError(f"Airflow at {self.base} is unreachable: {exc}") from None
         if answer.status_code >= 300:
