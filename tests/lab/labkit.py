@@ -301,7 +301,7 @@ def webhdfs_session(user: str) -> requests.Session:
 class LakeReader:
     """How a test reads the lake and asks for ingestion's state: by default as `spark` over
     plain WebHDFS and with the lab inventory; in secure mode, HTTPS with SPNEGO and an
-    inventory that declares it (tests/lab/test_3d_hadoop_secure_mode.py)."""
+    inventory that declares it (tests/lab/test_9e_hadoop_secure_mode.py)."""
 
     base: str = WEBHDFS
     web: requests.Session = field(default_factory=lambda: webhdfs_session("spark"))

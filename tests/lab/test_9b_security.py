@@ -41,7 +41,7 @@ than tested, because a test would have to assert that they accept anyone:
   without one (roles/hadoop/templates/core-site.xml.j2).
 - The Spark History Server (18080) and the lake writer driver's Spark UI (4040): no ACLs in
   simple mode. Secure mode (bdp_hadoop_secure_mode) closes this and the line above:
-  test_3d_hadoop_secure_mode.py.
+  test_9e_hadoop_secure_mode.py.
 - Cassandra's JMX port (7199) listens on loopback only, without a password. Mutual TLS on its
   internode port (7000) accepts any certificate of the platform CA (docs/security.md).
 - Prometheus (9090) and Alertmanager (9093) serve HTTP; their logins are checked below. So

@@ -4,7 +4,8 @@ logging in from its keytab and writing across ticket expiries; `bdp ingest statu
 control machine with an operator's ticket; the daily ETL from its keytab; a capture on the
 lab bridge that finds no event in clear text. The module turns secure mode on for the lab's
 Hadoop, lake writer and ETL and, at its end, back off (not every client of the platform
-authenticates yet), so it runs with the slow drills."""
+authenticates yet), so it runs with the slow drills, and after the ETL's tests: its streams
+complete later days of the game source than the ETL's tests expect to be complete."""
 
 import base64
 import json
