@@ -229,9 +229,8 @@ def write_on_host(host: str, dest: str, content: str | bytes, mode: str = "0644"
 AIRFLOW_API = f"https://{HOSTS[MASTER].address}:8080"
 
 
-def airflow_client() -> requests.Session:
-    """A session of the lab's Airflow REST API over HTTPS, verified with the platform CA, not
-    logged in."""
+def tls_session() -> requests.Session:
+    """A session whose HTTPS peers are verified with the platform CA, and only with it."""
     session = requests.Session()
     session.verify = str(PLATFORM_CA)
     session.trust_env = False  # else REQUESTS_CA_BUNDLE, where set, replaces the CA file
@@ -239,7 +238,7 @@ def airflow_client() -> requests.Session:
 
 
 def airflow_token(password: str) -> requests.Response:
-    return airflow_client().post(
+    return tls_session().post(
         f"{AIRFLOW_API}/auth/token", json={"username": "admin", "password": password}, timeout=30
     )
 
@@ -248,7 +247,7 @@ def airflow_session() -> requests.Session:
     """A session of the lab's Airflow REST API, logged in as its admin."""
     answer = airflow_token(lab_secret("vault_airflow_admin_password"))
     assert answer.status_code in (200, 201), answer.text
-    session = airflow_client()
+    session = tls_session()
     session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
     return session
 

@@ -11,11 +11,11 @@ import requests
 from bdp_testkit.helpers import run_tool
 from labkit import (
     AIRFLOW_API,
-    airflow_client,
     airflow_session,
     airflow_token,
     on_host,
     stage,
+    tls_session,
     wait_for_run,
 )
 
@@ -32,7 +32,7 @@ def api() -> requests.Session:
 
 
 def test_the_api_refuses_anonymous_and_wrong_password_access():
-    assert airflow_client().get(f"{AIRFLOW_API}/api/v2/dags", timeout=30).status_code == 401
+    assert tls_session().get(f"{AIRFLOW_API}/api/v2/dags", timeout=30).status_code == 401
     assert airflow_token("not-the-password").status_code == 401
 
 

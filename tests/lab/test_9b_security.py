@@ -98,7 +98,6 @@ from labkit import (
     OPENSEARCH_HOSTS,
     PLATFORM_CA,
     WEBHDFS,
-    airflow_client,
     ansible,
     hdfs_files,
     lab_secrets,
@@ -107,6 +106,7 @@ from labkit import (
     redis_inline_ping,
     shell_stdout,
     stage,
+    tls_session,
     webhdfs_session,
 )
 
@@ -235,10 +235,10 @@ def airflow_api_in_clear_text() -> None:
 
 def airflow_api_without_token() -> None:
     url = f"{AIRFLOW_API}/api/v2/dags"
-    anonymous = airflow_client().get(url, timeout=30)
+    anonymous = tls_session().get(url, timeout=30)
     assert (anonymous.status_code, anonymous.json()) == (401, {"detail": "Not authenticated"})
     forged = {"Authorization": f"Bearer {forged_token()}"}
-    answer = airflow_client().get(url, headers=forged, timeout=30)
+    answer = tls_session().get(url, headers=forged, timeout=30)
     assert (answer.status_code, answer.json()) == (403, {"detail": "Invalid JWT token"})
 
 

@@ -37,6 +37,7 @@ from labkit import (
     shell_stdout,
     start_stream,
     stream_api_config,
+    tls_session,
 )
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -49,6 +50,8 @@ ETL_DAY = "2026-11-01"  # a day the lab's own stream completed
 MASTER, WORKER, FOREIGN = "spark-master-01", "spark-worker-01", "de-kafka-cluster-1"
 CA = "/etc/bdp/tls/platform-ca.crt"
 KEYTABS = "/etc/security/keytabs"
+# The NameNode's principal: its user, hdfs, is the HDFS superuser and an admin of Spark's ACLs.
+NAMENODE, NAMENODE_KEYTAB = f"nn/{MASTER}", f"{KEYTABS}/hdfs-namenode.keytab"
 OUTSIDER = f"outsider/{MASTER}"
 OUTSIDER_KEYTAB = f"{KEYTABS}/outsider.keytab"
 # An analyst: a principal of the realm that is no platform service, so not in group hadoop.
@@ -134,7 +137,7 @@ def http_get(host: str, url: str, *, negotiate: bool = False, ccache: str = "") 
 
 def as_hdfs(command: str, *, check: bool = True) -> str:
     """A command on the master as hdfs, logged in as the NameNode's principal."""
-    login = f"kinit -c FILE:/tmp/krb5cc_test_hdfs -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}"
+    login = f"kinit -c FILE:/tmp/krb5cc_test_hdfs -kt {NAMENODE_KEYTAB} {NAMENODE}"
     script = f"{login} && export KRB5CCNAME=FILE:/tmp/krb5cc_test_hdfs && {command}"
     return on_host(MASTER, f"runuser -u hdfs -- sh -c {shlex.quote(script)}", check=check)
 
@@ -161,8 +164,8 @@ def test_the_history_servers_clear_text_port_only_redirects_to_https(secure_hado
 
 
 def test_a_principal_with_a_ticket_passes_spnego(secure_hadoop):
-    ccache, keytab = "FILE:/tmp/krb5cc_test_spnego", f"{KEYTABS}/hdfs-namenode.keytab"
-    on_host(MASTER, f"runuser -u hdfs -- kinit -c {ccache} -kt {keytab} nn/{MASTER}")
+    ccache = "FILE:/tmp/krb5cc_test_spnego"
+    on_host(MASTER, f"runuser -u hdfs -- kinit -c {ccache} -kt {NAMENODE_KEYTAB} {NAMENODE}")
     statuses = {
         name: http_status(MASTER, url, negotiate=True, ccache=ccache)
         for name, url in SECURE_ENDPOINTS.items()
@@ -219,13 +222,24 @@ def test_an_analyst_reads_curated_outputs_only_and_cannot_touch_raw_events(secur
         assert "Permission denied: user=analyst" in output, (attempt, output[-2000:])
 
 
-def test_the_history_server_shows_an_application_to_its_user_and_admins_only(secure_hadoop):
+class Tickets(NamedTuple):
+    admin: str  # the NameNode's principal (hdfs, one of spark_admin_users)
+    analyst: str
+
+
+@pytest.fixture
+def tickets(secure_hadoop) -> Tickets:
+    """Fresh ticket caches on the master for an admin of Spark's ACLs and for the analyst."""
+    made = Tickets("FILE:/tmp/krb5cc_test_acl_admin", "FILE:/tmp/krb5cc_test_acl_analyst")
+    on_host(MASTER, f"kinit -c {made.admin} -kt {NAMENODE_KEYTAB} {NAMENODE}")
+    on_host(MASTER, f"kinit -c {made.analyst} -kt {ANALYST_KEYTAB} {ANALYST}")
+    return made
+
+
+def test_the_history_server_shows_an_application_to_its_user_and_admins_only(tickets):
     """The lake writer (user spark) in the History Server: the NameNode's principal (hdfs, an
     admin) sees it, the analyst is refused."""
-    admin = "FILE:/tmp/krb5cc_test_history_admin"
-    on_host(MASTER, f"kinit -c {admin} -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}")
-    analyst = "FILE:/tmp/krb5cc_test_history_analyst"
-    on_host(MASTER, f"kinit -c {analyst} -kt {ANALYST_KEYTAB} {ANALYST}")
+    admin, analyst = tickets
 
     def lake_writer_app() -> str | None:
         status, body = http_get(
@@ -247,7 +261,7 @@ def test_the_history_server_shows_an_application_to_its_user_and_admins_only(sec
     assert http_status(MASTER, environment, negotiate=True, ccache=analyst) == "403"
 
 
-def test_the_lake_writers_ui_is_reached_through_the_resourcemanagers_proxy_only(secure_hadoop):
+def test_the_lake_writers_ui_is_reached_through_the_resourcemanagers_proxy_only(tickets):
     """Its driver's UI sends other hosts to the ResourceManager's web proxy, which asks for a
     ticket; through it, an admin sees the application and the analyst is refused by Spark's
     ACLs."""
@@ -259,11 +273,8 @@ def test_the_lake_writers_ui_is_reached_through_the_resourcemanagers_proxy_only(
     assert proxied.group(1).startswith(f"https://{MASTER}:8090/"), headers
     jobs = f"https://{MASTER}:8090/proxy/{proxied.group(2)}/jobs/"
     assert http_status(FOREIGN, jobs) == "401"
-    admin, analyst = "FILE:/tmp/krb5cc_test_proxy_admin", "FILE:/tmp/krb5cc_test_proxy_analyst"
-    on_host(MASTER, f"kinit -c {admin} -kt {KEYTABS}/hdfs-namenode.keytab nn/{MASTER}")
-    on_host(MASTER, f"kinit -c {analyst} -kt {ANALYST_KEYTAB} {ANALYST}")
-    assert http_status(MASTER, jobs, negotiate=True, ccache=admin) == "200"
-    assert http_status(MASTER, jobs, negotiate=True, ccache=analyst) == "403"
+    assert http_status(MASTER, jobs, negotiate=True, ccache=tickets.admin) == "200"
+    assert http_status(MASTER, jobs, negotiate=True, ccache=tickets.analyst) == "403"
 
 
 class RealmClient(NamedTuple):
@@ -300,7 +311,7 @@ def control_machine_in_the_realm(tmp_path, monkeypatch) -> RealmClient:
     return RealmClient(
         inventory,
         fetch_keytab(OUTSIDER_KEYTAB, tmp_path / "outsider.keytab"),
-        fetch_keytab(f"{KEYTABS}/hdfs-namenode.keytab", tmp_path / "hdfs.keytab"),
+        fetch_keytab(NAMENODE_KEYTAB, tmp_path / "hdfs.keytab"),
     )
 
 
@@ -343,11 +354,9 @@ def secure_lake_reader(client: RealmClient) -> LakeReader:
     """The lake through WebHDFS over HTTPS with a fresh ticket of the NameNode's principal
     (raw events are closed to principals outside group hadoop); `bdp ingest status` reads
     with the same ticket."""
-    subprocess.run(["kinit", "-kt", str(client.oracle_keytab), f"nn/{MASTER}@{REALM}"], check=True)
-    web = requests.Session()
-    web.auth, web.verify = Negotiate(), str(PLATFORM_CA)
-    # Else REQUESTS_CA_BUNDLE, where set, replaces the session's CA file (requests 2.x).
-    web.trust_env = False
+    subprocess.run(["kinit", "-kt", str(client.oracle_keytab), f"{NAMENODE}@{REALM}"], check=True)
+    web = tls_session()
+    web.auth = Negotiate()
     return LakeReader(
         base=f"https://{MASTER}:9871/webhdfs/v1", web=web, inventory=str(client.inventory)
     )
